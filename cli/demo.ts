@@ -1,0 +1,105 @@
+// `npm run demo`: the whole pipeline in one process on a local Kafka broker and the embedded
+// ClickHouse. A generator streams posts (event time running ahead of the wall clock until it
+// catches up with now), and the terminal shows the top hashtags and open alerts from
+// ClickHouse, refreshing until Ctrl-C, which stops everything the demo started.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startKafka, KAFKA_VERSION } from '../deploy/local/kafka.js';
+import { generate, type GeneratorEvent } from '../ingest/generator.js';
+import type { Post } from '../ingest/post.js';
+import { loadConfig, type Config } from '../lib/config.js';
+import { createLogger } from '../lib/log.js';
+import { Metrics } from '../lib/metrics.js';
+import { startPipeline, type Pipeline } from '../lib/pipeline.js';
+import { WatchListSchema } from '../processors/watches.js';
+
+export interface DemoOptions { speed: number; rate: number; seconds?: number; watches: string; configFile?: string }
+
+const MIN = 60_000;
+
+/** Streams generated posts at `speed`× real time until event time reaches now, then in real time. */
+async function feed(pipeline: Pipeline, posts: Iterable<Post>, start: number, speed: number, stop: () => boolean): Promise<void> {
+  const wall0 = Date.now();
+  let batch: Post[] = [];
+  for (const p of posts) {
+    if (stop()) break;
+    batch.push(p);
+    const behind = Date.now() - p.created_at; // event time stays in the past: never a future timestamp
+    const due = behind > 0 ? wall0 + (p.created_at - start) / speed : Date.now() - behind;
+    if (batch.length >= 2000 || due > Date.now()) {
+      await pipeline.producer!.send(batch);
+      batch = [];
+      const wait = Math.min(due - Date.now(), 1000);
+      if (wait > 0) await sleep(wait);
+    }
+  }
+  if (batch.length) await pipeline.producer!.send(batch);
+}
+
+async function topHashtags(config: Config, pipeline: Pipeline): Promise<string[]> {
+  const db = config.clickhouse.database;
+  const rows = await (await pipeline.store!.query({
+    query: `SELECT hashtag, sum(posts) AS posts, max(authors) AS authors, toString(max(minute)) AS last
+            FROM ${db}.hashtag_minute FINAL
+            WHERE minute > (SELECT max(minute) FROM ${db}.hashtag_minute) - 15 * 60
+            GROUP BY hashtag ORDER BY posts DESC, hashtag LIMIT 10`,
+    format: 'JSONEachRow',
+  })).json<{ hashtag: string; posts: string; authors: string; last: string }>();
+  return rows.map((r, i) => `${String(i + 1).padStart(2)}. #${r.hashtag.padEnd(28)} ${String(r.posts).padStart(7)} posts  ${String(r.authors).padStart(6)} authors/min (peak)`);
+}
+
+export async function runDemo(o: DemoOptions): Promise<void> {
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const watches = WatchListSchema.parse(JSON.parse(readFileSync(o.watches, 'utf8')));
+  let kafkaStop: (() => Promise<void>) | null = null;
+  const env = { ...process.env };
+  if (!env.KAFKA_BROKERS) {
+    console.log(`Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:9092…`);
+    const k = await startKafka({ port: 9092, name: 'demo-kafka' });
+    env.KAFKA_BROKERS = k.brokers;
+    kafkaStop = k.daemon ? k.stop : null;
+  }
+  const config = loadConfig({ file: o.configFile, env });
+  const kafkaUp = Date.now();
+  console.log(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}`);
+  const metrics = Metrics.withDefaults();
+  const pipeline = await startPipeline({ config, roles: ['ingest', 'process', 'sink'], log, metrics, watches: () => watches, group: 'demo' });
+  console.log(`Ingest: POST http://127.0.0.1:${pipeline.httpPort}/v1/posts · metrics: http://127.0.0.1:${pipeline.httpPort}/metrics`);
+
+  let stopping = false;
+  const now = Date.now();
+  const start = Math.floor((now - 90 * MIN) / MIN) * MIN;
+  const at = (minutes: number) => start + minutes * MIN;
+  const events: GeneratorEvent[] = [
+    { kind: 'burst', tag: 'Glatteis', at: at(25), peakPerMinute: 400, rampMinutes: 3, durationMinutes: 30, lang: 'de' },
+    { kind: 'firestorm', watch: 'deutsche-bahn', at: at(45), peakPerMinute: 500, rampMinutes: 4, durationMinutes: 40, tag: 'Bahnchaos' },
+    { kind: 'campaign', tag: 'WahlBetrug', at: at(60), perMinute: 200, durationMinutes: 20, accounts: 25 },
+  ];
+  const posts = generate({ seed: Date.now() % 100_000, start, minutes: 24 * 60, postsPerMinute: o.rate, events, watches });
+  const feeding = feed(pipeline, posts, start, o.speed, () => stopping).catch((e) => log.error({ err: e }, 'generator stopped'));
+
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    await feeding;
+    await pipeline.close();
+    if (kafkaStop) await kafkaStop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+
+  const until = o.seconds ? Date.now() + o.seconds * 1000 : Infinity;
+  while (!stopping && Date.now() < until) {
+    let lines: string[];
+    try { lines = await topHashtags(config, pipeline); } catch (e) { lines = [`(ClickHouse not answering: ${(e as Error).message})`]; }
+    const head = `trendstream demo · ${new Date().toISOString().slice(11, 19)} · ${Math.round((Date.now() - kafkaUp) / 1000)} s since Kafka was up`;
+    const body = [head, '', 'Top hashtags (last 15 minutes of stream time):', ...(lines.length ? lines : ['  (waiting for the first complete minute…)']), '', 'Open alerts:', '  (none)', '', 'Ctrl-C stops everything the demo started.'];
+    if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H' + body.join('\n') + '\n');
+    else console.log(body.join('\n'));
+    await sleep(2000);
+  }
+  await shutdown();
+}

@@ -1,0 +1,113 @@
+// HTTP source (CONTRACTS §2): POST /v1/posts takes NDJSON or a JSON array, validates each
+// post, answers 202 with the count accepted and each rejected line's number and reason,
+// and sends rejects to the DLQ. Only a batch unreadable as a whole gets a 4xx.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../lib/metrics.js';
+import { InvalidPostError, toPost, type Post } from './post.js';
+import type { PostProducer, Rejected } from './producer.js';
+
+export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number }
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Compares a presented bearer token with every accepted one in constant time. */
+export function tokenAccepted(header: string | undefined, tokens: readonly Buffer[]): boolean {
+  if (tokens.length === 0) return true;
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  const presented = digest(m?.[1] ?? '');
+  let ok = false;
+  for (const t of tokens) ok = timingSafeEqual(presented, t) || ok;
+  return ok && !!m;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface ParsedBatch { posts: Post[]; rejected: Rejected[]; lines: number }
+
+/** Splits and validates a request body. Throws InvalidPostError when the body is unreadable as a whole. */
+export function parseBody(body: Buffer, opts: { maxLineBytes: number; now?: number; source?: string }): ParsedBatch {
+  const now = opts.now ?? Date.now();
+  const source = opts.source ?? 'http';
+  const posts: Post[] = [];
+  const rejected: Rejected[] = [];
+  const first = body.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first >= 0 && body[first] === 0x5b /* [ */) {
+    let arr: unknown;
+    try { arr = JSON.parse(utf8.decode(body)); } catch (e) {
+      throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(arr)) throw new InvalidPostError('invalid_json', 'body is neither NDJSON nor a JSON array');
+    arr.forEach((item, i) => {
+      try { posts.push(toPost(item, now)); } catch (e) {
+        const err = e as InvalidPostError;
+        rejected.push({ raw: JSON.stringify(item) ?? 'undefined', code: err.code ?? 'invalid_post', reason: err.message, source, line: i + 1 });
+      }
+    });
+    return { posts, rejected, lines: arr.length };
+  }
+  let start = 0;
+  let lineNo = 0;
+  let readable = 0;
+  while (start <= body.length) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    lineNo++;
+    const raw = body.subarray(start, end);
+    start = end + 1;
+    const trimmedLen = raw.length - (raw[raw.length - 1] === 0x0d ? 1 : 0);
+    const bytes = raw.subarray(0, trimmedLen);
+    if (bytes.every((b) => b === 0x20 || b === 0x09)) { if (end === body.length) break; continue; }
+    const reject = (code: string, reason: string) => rejected.push({ raw: Buffer.from(bytes), code, reason, source, line: lineNo });
+    if (bytes.length > opts.maxLineBytes) { reject('too_large', `line is ${bytes.length} bytes, more than the limit of ${opts.maxLineBytes}`); continue; }
+    let text: string;
+    try { text = utf8.decode(bytes); } catch { reject('invalid_encoding', 'line is not valid UTF-8'); continue; }
+    let obj: unknown;
+    try { obj = JSON.parse(text); readable++; } catch (e) { reject('invalid_json', `not valid JSON: ${(e as Error).message}`); continue; }
+    try { posts.push(toPost(obj, now)); } catch (e) {
+      const err = e as InvalidPostError;
+      reject(err.code ?? 'invalid_post', err.message);
+    }
+    if (end === body.length) break;
+  }
+  if (readable === 0 && rejected.length > 0 && rejected.every((r) => r.code === 'invalid_json')) {
+    throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${rejected[0]!.reason}`);
+  }
+  return { posts, rejected, lines: lineNo };
+}
+
+/** Registers POST /v1/posts on `app`. */
+export function registerIngest(app: FastifyInstance, producer: PostProducer, metrics: Metrics, opts: HttpSourceOptions): void {
+  const tokens = opts.tokens.map(digest);
+  const parse = (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
+  app.addContentTypeParser(['application/x-ndjson', 'application/json', 'text/plain', 'application/jsonl'], { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, parse);
+  app.post('/v1/posts', { bodyLimit: opts.maxBodyBytes }, async (req, reply) => {
+    if (!tokenAccepted(req.headers.authorization, tokens)) {
+      reply.code(401).header('www-authenticate', 'Bearer');
+      return { error: 'unauthorized', message: 'missing or wrong bearer token' };
+    }
+    const body = req.body;
+    if (!Buffer.isBuffer(body)) { reply.code(415); return { error: 'unsupported_media_type', message: 'send application/x-ndjson or application/json' }; }
+    let batch: ParsedBatch;
+    try {
+      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes });
+    } catch (e) {
+      metrics.discarded.inc({ component_kind: 'source', component_id: 'http', reason: 'invalid_json' });
+      reply.code(400);
+      return { error: 'invalid_body', message: (e as Error).message };
+    }
+    metrics.received.inc({ component_kind: 'source', component_id: 'http' }, batch.posts.length + batch.rejected.length);
+    try {
+      await producer.send(batch.posts, batch.rejected);
+    } catch (e) {
+      reply.code(503).header('retry-after', '5');
+      return { error: 'unavailable', message: 'could not write to Kafka; retry the same batch (it is deduplicated)' };
+    }
+    reply.code(202);
+    return { accepted: batch.posts.length, rejected: batch.rejected.map((r) => ({ line: r.line, code: r.code, reason: r.reason })) };
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    reply.code(status).send({ error: err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : status >= 500 ? 'internal' : 'bad_request', message: err.message });
+  });
+}

@@ -1,0 +1,68 @@
+// Kafka at the edge: the kafkajs client (logging into pino), topic names under one
+// prefix, and topic creation with explicit partition counts (never auto-creation).
+import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+export interface Topics {
+  posts: string;
+  dlq: string;
+  counts: string;
+  minutes: string;
+  trends: string;
+  alerts: string;
+}
+
+export function topicNames(prefix: string): Topics {
+  return {
+    posts: `${prefix}posts`,
+    dlq: `${prefix}posts-dlq`,
+    counts: `${prefix}hashtag-counts`,
+    minutes: `${prefix}minute-aggregates`,
+    trends: `${prefix}trends`,
+    alerts: `${prefix}alerts`,
+  };
+}
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug', [logLevel.NOTHING]: 'debug',
+};
+
+export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.clientId): Kafka {
+  if (cfg.brokers.length === 0) throw new Error('kafka.brokers is empty: set KAFKA_BROKERS=host:port or let the demo start a local broker');
+  const klog = log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId,
+    brokers: cfg.brokers,
+    ssl: cfg.ssl,
+    sasl: cfg.sasl as never,
+    logLevel: logLevel.WARN,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    logCreator: () => ({ level, log: entry }: LogEntry) => {
+      const { message, ...rest } = entry;
+      // kafkajs logs transient coordinator-loading errors at ERROR while it retries them.
+      const lvl = levels[level] ?? 'info';
+      klog[lvl === 'error' && /coordinator|leader|rebalanc/i.test(String(rest.error ?? message)) ? 'warn' : lvl](rest, message);
+    },
+  });
+}
+
+/** Creates the pipeline's topics if missing, with the configured partition counts. */
+export async function ensureTopics(admin: Admin, cfg: Config['kafka']): Promise<Topics> {
+  const t = topicNames(cfg.topicPrefix);
+  const week = String(7 * 86_400_000);
+  const want: ITopicConfig[] = [
+    { topic: t.posts, numPartitions: cfg.postsPartitions, configEntries: [{ name: 'retention.ms', value: week }] },
+    { topic: t.dlq, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(30 * 86_400_000) }] },
+    { topic: t.counts, numPartitions: cfg.countsPartitions },
+    { topic: t.minutes, numPartitions: 3 },
+    { topic: t.trends, numPartitions: 3 },
+    { topic: t.alerts, numPartitions: 3 },
+  ];
+  const have = new Set(await admin.listTopics());
+  const missing = want.filter((w) => !have.has(w.topic)).map((w) => ({ ...w, replicationFactor: -1 }));
+  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  return t;
+}

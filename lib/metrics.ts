@@ -1,0 +1,35 @@
+// Prometheus metrics (STYLE.md): shared per-component series in the style of Vector, with
+// component_kind and component_id labels. The registry is passed in, never global.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ErrorType = 'decode' | 'validation' | 'kafka' | 'clickhouse' | 'delivery' | 'internal';
+
+/** The metric families every component shares; create once per registry. */
+export class Metrics {
+  readonly received: Counter<'component_kind' | 'component_id'>;
+  readonly sent: Counter<'component_kind' | 'component_id'>;
+  readonly errors: Counter<'component_kind' | 'component_id' | 'error_type' | 'stage'>;
+  readonly discarded: Counter<'component_kind' | 'component_id' | 'reason'>;
+  readonly watermark: Gauge<'component_id'>;
+  readonly lag: Gauge<'component_id' | 'topic' | 'partition'>;
+  readonly batchSeconds: Histogram<'component_kind' | 'component_id'>;
+  readonly openBuckets: Gauge<'component_id'>;
+
+  constructor(readonly registry: Registry = new Registry()) {
+    const labels = ['component_kind', 'component_id'] as const;
+    this.received = new Counter({ name: 'trendstream_component_received_events_total', help: 'Events a component took in', labelNames: labels, registers: [registry] });
+    this.sent = new Counter({ name: 'trendstream_component_sent_events_total', help: 'Events a component emitted or wrote', labelNames: labels, registers: [registry] });
+    this.errors = new Counter({ name: 'trendstream_component_errors_total', help: 'Errors by type and stage', labelNames: [...labels, 'error_type', 'stage'], registers: [registry] });
+    this.discarded = new Counter({ name: 'trendstream_component_discarded_events_total', help: 'Events dropped on purpose (invalid, duplicate, late), by reason', labelNames: [...labels, 'reason'], registers: [registry] });
+    this.watermark = new Gauge({ name: 'trendstream_watermark_seconds', help: 'Event-time watermark (Unix seconds)', labelNames: ['component_id'], registers: [registry] });
+    this.lag = new Gauge({ name: 'trendstream_consumer_lag_messages', help: 'Messages between the last processed offset and the partition end', labelNames: ['component_id', 'topic', 'partition'], registers: [registry] });
+    this.batchSeconds = new Histogram({ name: 'trendstream_component_batch_duration_seconds', help: 'Time to process or write one batch', labelNames: labels, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
+    this.openBuckets = new Gauge({ name: 'trendstream_window_open_buckets', help: '(key, minute) buckets held open in stage B', labelNames: ['component_id'], registers: [registry] });
+  }
+
+  static withDefaults(): Metrics {
+    const m = new Metrics();
+    collectDefaultMetrics({ register: m.registry, prefix: 'trendstream_process_' });
+    return m;
+  }
+}

@@ -1,0 +1,166 @@
+// Assembles the workers a process runs (DESIGN.md's boxes): ingest (HTTP source and
+// producer), processors (stage A and B), sinks (ClickHouse). One process may run any
+// subset; embedded mode runs them all, since one process owns the chdb store.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { postCodec, PostProducer } from '../ingest/producer.js';
+import { registerIngest } from '../ingest/http.js';
+import { enrich } from '../processors/aggregate.js';
+import { decodeCounts } from '../processors/counts-codec.js';
+import { StageA } from '../processors/stage-a.js';
+import { StageB } from '../processors/stage-b.js';
+import { WatchMatcher, type Watch } from '../processors/watches.js';
+import { migrate, openStore, type Store } from '../sinks/clickhouse/client.js';
+import { eventRow, minuteRow, postRow } from '../sinks/clickhouse/rows.js';
+import { decodeEvent } from '../processors/events-codec.js';
+import { ClickHouseSink } from '../sinks/clickhouse/sink.js';
+import { AlertDelivery } from '../sinks/webhook.js';
+import type { Config } from './config.js';
+import { createKafka, ensureTopics, type Topics } from './kafka.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { registerOps } from './ops.js';
+import { TransactionalWorker } from './transactional.js';
+
+export type Role = 'ingest' | 'process' | 'sink';
+
+export interface PipelineOptions {
+  config: Config;
+  roles: readonly Role[];
+  log: Logger;
+  metrics: Metrics;
+  watches?: () => Watch[];
+  /** Consumer group prefix; distinct per pipeline sharing a broker. */
+  group?: string;
+  /** Serve HTTP (ingest, ops) on config ports; false for in-process tests that only produce. */
+  http?: boolean;
+}
+
+export interface Pipeline {
+  kafka: Kafka;
+  topics: Topics;
+  store: Store | null;
+  producer: PostProducer | null;
+  app: FastifyInstance | null;
+  httpPort: number | null;
+  /** Graceful stop: stop fetching, finish in-flight batches, commit, close clients. */
+  close(): Promise<void>;
+}
+
+export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
+  const { config, log, metrics } = o;
+  const group = o.group ?? `${config.kafka.topicPrefix}trendstream`;
+  const kafka = createKafka(config.kafka, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = await ensureTopics(admin, config.kafka);
+  const countsPartitions = (await admin.fetchTopicMetadata({ topics: [topics.counts] })).topics[0]!.partitions.length;
+  const postsPartitions = (await admin.fetchTopicMetadata({ topics: [topics.posts] })).topics[0]!.partitions.length;
+  await admin.disconnect();
+
+  let watchList: Watch[] = [];
+  let matcher: WatchMatcher | null = null;
+  const currentWatches = () => o.watches?.() ?? [];
+  const currentMatcher = () => {
+    const ws = o.watches?.() ?? [];
+    if (ws !== watchList || !matcher) { watchList = ws; matcher = new WatchMatcher(ws); }
+    return matcher;
+  };
+
+  const closers: (() => Promise<void>)[] = [];
+  const ready: (() => boolean)[] = [];
+  let store: Store | null = null;
+  let producer: PostProducer | null = null;
+  try {
+    if (o.roles.includes('sink')) {
+      store = openStore(config.clickhouse);
+      await migrate(store, config.clickhouse.database);
+      const db = config.clickhouse.database;
+      const postsRows = (msgs: KafkaMessage[]) => {
+        const rows: Record<string, unknown>[] = [];
+        const codec = postCodec();
+        const m = currentMatcher();
+        for (const msg of msgs) {
+          if (!msg.value) continue;
+          try { const post = codec.decode(msg.value); rows.push(postRow({ ...enrich(post, m), post })); } catch { /* stage A routes undecodable records to the DLQ */ }
+        }
+        return new Map([['posts', rows]]);
+      };
+      const minuteRows = (msgs: KafkaMessage[]) => {
+        const out = new Map<string, Record<string, unknown>[]>([['hashtag_minute', []], ['watch_minute', []]]);
+        for (const msg of msgs) {
+          if (!msg.value) continue;
+          const r = decodeCounts(msg.value);
+          if ('partial' in r) { const { table, row } = minuteRow(r.partial); out.get(table)!.push(row); }
+        }
+        return out;
+      };
+      const eventRows = (msgs: KafkaMessage[]) => {
+        const out = new Map<string, Record<string, unknown>[]>([['trends', []], ['alerts', []]]);
+        for (const msg of msgs) {
+          if (!msg.value) continue;
+          const { table, row } = eventRow(decodeEvent(msg.value));
+          out.get(table)!.push(row);
+        }
+        return out;
+      };
+      const sinks = [['sink-posts', topics.posts, postsRows], ['sink-minutes', topics.minutes, minuteRows],
+        ['sink-trends', topics.trends, eventRows], ['sink-alerts', topics.alerts, eventRows]] as const;
+      for (const [id, topic, toRows] of sinks) {
+        const sink = new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }) });
+        await sink.start();
+        closers.push(() => sink.close());
+        ready.push(() => sink.ready);
+      }
+    }
+    if (o.roles.includes('sink')) {
+      for (const channel of config.alerting.channels) {
+        const d = new AlertDelivery(kafka, { channel, topic: topics.alerts, groupId: `${group}-alerts-${channel.name}`, watches: currentWatches,
+          dashboardUrl: config.alerting.dashboardUrl, metrics, log: log.child({ component: `alerts-${channel.name}` }) });
+        await d.start();
+        closers.push(() => d.close());
+        ready.push(() => d.ready);
+      }
+    }
+    if (o.roles.includes('process')) {
+      const stageA = new StageA({ topics, latenessMs: config.processor.latenessMs, postsPartitions, countsPartitions, matcher: currentMatcher, metrics, log: log.child({ component: 'stage-a' }) });
+      const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
+      for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
+        const w = new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }) });
+        await w.start();
+        closers.push(() => w.close());
+        ready.push(() => w.ready);
+      }
+    }
+    if (o.roles.includes('ingest')) {
+      producer = new PostProducer(kafka, topics, metrics);
+      await producer.start();
+      const p = producer;
+      closers.push(() => p.close());
+    }
+    let app: FastifyInstance | null = null;
+    let httpPort: number | null = null;
+    if (o.http !== false) {
+      app = Fastify({ logger: false, bodyLimit: config.ingest.maxBodyBytes });
+      registerOps(app, metrics.registry, { ready: () => ready.every((r) => r()) });
+      if (producer) registerIngest(app, producer, metrics, config.ingest);
+      await app.listen({ port: o.roles.includes('ingest') ? config.ingest.port : config.http.port, host: '0.0.0.0' });
+      const addr = app.server.address();
+      httpPort = typeof addr === 'object' && addr ? addr.port : null;
+      const a = app;
+      closers.unshift(() => a.close());
+    }
+    if (store) { const s = store; closers.push(() => s.close()); }
+    return {
+      kafka, topics, store, producer, app, httpPort,
+      async close() {
+        for (const c of closers) {
+          try { await c(); } catch (e) { log.warn({ err: e }, 'error while closing'); }
+        }
+      },
+    };
+  } catch (e) {
+    for (const c of closers) await c().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,133 @@
+// Stage A's pure core (DESIGN.md): enrich each post (language, sentiment, toxicity,
+// watches) and pre-aggregate per (key, minute) into mergeable Aggregates, where key is
+// `t:<hashtag>` or `w:<watch id>`. Merging is order-independent, so the live pipeline with
+// any batching and partitioning builds exactly the minute aggregates `detect` builds.
+import type { Post } from '../ingest/post.js';
+import { hash32, Kmv } from './sketch.js';
+import { analyse, type TextScores } from './text/sentiment.js';
+import { simhash } from './text/simhash.js';
+import { detectLanguage } from './text/language.js';
+import { minuteOf } from './stream-time.js';
+import type { WatchMatcher } from './watches.js';
+
+export interface Sample { platform: string; id: string; score: number; negative: boolean }
+export interface TextSig { id_hash: number; simhash: number }
+
+/** Everything the detectors need about one key in one minute. Counts are exact sums. */
+export interface Aggregate {
+  key: string;
+  minute: number;
+  posts: number;
+  authors: Kmv;
+  young: number;
+  negative: number;
+  positive: number;
+  toxic: number;
+  sentiment_milli: number;
+  arousal_milli: number;
+  pressure: number;
+  texts: TextSig[];
+  samples: Sample[];
+}
+
+export const TEXT_SAMPLE = 16;
+export const SAMPLES = 3;
+const YOUNG_MS = 30 * 86_400_000;
+
+export interface Enriched { post: Post; lang: string; scores: TextScores; watches: string[]; mentioned: string[] }
+
+/** Adds language and text scores and the matching watches to a post. */
+export function enrich(post: Post, matcher: WatchMatcher | null): Enriched {
+  const lang = post.lang ?? detectLanguage(post.text);
+  const scores = analyse(post.text, lang);
+  const m = matcher ? matcher.match(post) : { watches: [], mentioned: [] };
+  return { post, lang, scores, watches: m.watches, mentioned: m.mentioned };
+}
+
+export const tagKey = (tag: string): string => `t:${tag}`;
+/** The key of the whole stream's per-minute volume; stage A sends it to every stage B partition. */
+export const ALL_KEY = 'g:all';
+export const watchKey = (id: string): string => `w:${id}`;
+
+export function emptyAggregate(key: string, minute: number): Aggregate {
+  return { key, minute, posts: 0, authors: new Kmv(), young: 0, negative: 0, positive: 0, toxic: 0,
+    sentiment_milli: 0, arousal_milli: 0, pressure: 0, texts: [], samples: [] };
+}
+
+const bySample = (a: Sample, b: Sample): number =>
+  Number(b.negative) - Number(a.negative) || b.score - a.score || (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Merges `src` into `dst` (same key and minute). Order-independent. */
+export function mergeInto(dst: Aggregate, src: Aggregate): void {
+  dst.posts += src.posts;
+  dst.authors.merge(src.authors);
+  dst.young += src.young;
+  dst.negative += src.negative;
+  dst.positive += src.positive;
+  dst.toxic += src.toxic;
+  dst.sentiment_milli += src.sentiment_milli;
+  dst.arousal_milli += src.arousal_milli;
+  dst.pressure += src.pressure;
+  if (src.texts.length) {
+    dst.texts = [...dst.texts, ...src.texts].sort((a, b) => a.id_hash - b.id_hash || a.simhash - b.simhash).slice(0, TEXT_SAMPLE);
+  }
+  if (src.samples.length) dst.samples = [...dst.samples, ...src.samples].sort(bySample).slice(0, SAMPLES);
+}
+
+/** Adds one enriched post to an aggregate. */
+function addPost(a: Aggregate, e: Enriched, mentioned: boolean): void {
+  const p = e.post;
+  a.posts++;
+  a.authors.add(hash32(p.author.id));
+  const young = (p.author.created_at !== null && p.created_at - p.author.created_at < YOUNG_MS) || p.author.followers === 0;
+  if (young) a.young++;
+  if (e.scores.negative) a.negative++;
+  if (e.scores.positive) a.positive++;
+  if (e.scores.toxic) a.toxic++;
+  a.sentiment_milli += Math.round(e.scores.sentiment * 1000);
+  a.arousal_milli += Math.round(e.scores.arousal * 1000);
+  if (mentioned) a.pressure++;
+  const idHash = hash32(`${p.platform}:${p.id}`);
+  if (a.texts.length < TEXT_SAMPLE || idHash < a.texts[a.texts.length - 1]!.id_hash) {
+    a.texts.push({ id_hash: idHash, simhash: simhash(p.text) });
+    a.texts.sort((x, y) => x.id_hash - y.id_hash || x.simhash - y.simhash);
+    if (a.texts.length > TEXT_SAMPLE) a.texts.length = TEXT_SAMPLE;
+  }
+  const s: Sample = { platform: p.platform, id: p.id, score: 1 + p.metrics.likes + 2 * p.metrics.reposts + p.metrics.replies, negative: e.scores.negative };
+  if (a.samples.length < SAMPLES || bySample(s, a.samples[a.samples.length - 1]!) < 0) {
+    a.samples.push(s);
+    a.samples.sort(bySample);
+    if (a.samples.length > SAMPLES) a.samples.length = SAMPLES;
+  }
+}
+
+/** Pre-aggregates a batch of enriched posts into one Aggregate per (key, minute). */
+export class AggregateBuilder {
+  private readonly aggs = new Map<string, Aggregate>();
+
+  add(e: Enriched): void {
+    const minute = minuteOf(e.post.created_at);
+    // The whole stream's volume: detectors measure each key against it, so the daily rhythm cancels out.
+    const all = this.get(ALL_KEY, minute);
+    all.posts++;
+    all.authors.add(hash32(e.post.author.id));
+    for (const tag of e.post.hashtags) addPost(this.get(tagKey(tag), minute), e, false);
+    for (const w of e.watches) addPost(this.get(watchKey(w), minute), e, e.mentioned.includes(w));
+  }
+
+  get size(): number { return this.aggs.size; }
+
+  /** The aggregates built so far, sorted by key then minute, and a fresh start. */
+  drain(): Aggregate[] {
+    const out = [...this.aggs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.minute - b.minute));
+    this.aggs.clear();
+    return out;
+  }
+
+  private get(key: string, minute: number): Aggregate {
+    const id = `${key}\u0000${minute}`;
+    let a = this.aggs.get(id);
+    if (!a) { a = emptyAggregate(key, minute); this.aggs.set(id, a); }
+    return a;
+  }
+}

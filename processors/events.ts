@@ -1,0 +1,45 @@
+// Detection events (CONTRACTS §4): trend and alert events with deterministic ids, as
+// written by `detect`, carried on the `trends` and `alerts` topics and stored in ClickHouse.
+
+export interface TrendEvent {
+  id: string;
+  type: 'trend';
+  state: 'started' | 'updated' | 'ended';
+  hashtag: string;
+  detected_at: string;
+  window_start: string;
+  window_end: string;
+  posts: number;
+  authors: number;
+  velocity: number;
+  score: number;
+  inauthentic: boolean;
+}
+
+export interface Reason { code: string; value: number; baseline: number }
+
+export interface AlertEvent {
+  id: string;
+  type: 'alert';
+  state: 'opened' | 'escalated' | 'resolved';
+  watch: string;
+  severity: number;
+  detected_at: string;
+  posts: number;
+  negative_share: number;
+  inauthentic: boolean;
+  reasons: Reason[];
+  summary: string;
+  samples: { platform: string; id: string }[];
+}
+
+export type DetectionEvent = TrendEvent | AlertEvent;
+
+/** ISO 8601 UTC without milliseconds, as event ids and times use it: 2026-11-27T10:21:00Z. */
+export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Rounds for output: stable, short numbers in events. */
+export const round = (x: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};

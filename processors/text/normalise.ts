@@ -1,0 +1,60 @@
+// Hashtag and mention grammar of CONTRACTS §2, and the case folding shared by hashtags,
+// watch keywords and handles. Pure functions: used by ingest, stage A and `detect`.
+
+const HASHTAG = /(?<![\p{L}\p{N}_])#([\p{L}\p{M}\p{N}_]+)/gu;
+const HAS_LETTER = /\p{L}/u;
+const MENTION = /(?<![\p{L}\p{N}_@])@[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?/gu;
+
+/**
+ * Unicode full case folding (CaseFolding C+F) between two NFKC passes. JavaScript has no
+ * casefold; lower-upper-lower gives the full mappings (ß→ss, ẞ→ss, ς→σ, ſ→s) except for the
+ * dotless ı, which folding keeps distinct from i.
+ */
+export function fold(s: string): string {
+  const nfkc = s.normalize('NFKC');
+  // ASCII fast path: the common case in the hot loop.
+  if (/^[\x00-\x7f]*$/.test(nfkc)) return nfkc.toLowerCase();
+  let out = '';
+  for (const ch of nfkc) out += ch === 'ı' ? ch : ch.toLowerCase().toUpperCase().toLowerCase();
+  return out.normalize('NFKC');
+}
+
+/** A hashtag as compared everywhere: leading `#`s stripped, then folded. Empty when not a valid tag. */
+export function normaliseHashtag(tag: string): string {
+  const folded = fold(tag.replace(/^#+/, ''));
+  return HAS_LETTER.test(folded) && /^[\p{L}\p{M}\p{N}_]+$/u.test(folded) ? folded : '';
+}
+
+/** Hashtags in `text` per the grammar (CONTRACTS §2), normalised, de-duplicated, in order of first use. */
+export function extractHashtags(text: string): string[] {
+  if (!text.includes('#')) return [];
+  const seen = new Set<string>();
+  for (const m of text.matchAll(HASHTAG)) {
+    if (!HAS_LETTER.test(m[1]!)) continue;
+    const tag = normaliseHashtag(m[1]!);
+    if (tag) seen.add(tag);
+  }
+  return [...seen];
+}
+
+/** Normalises a list of hashtags given by the source (with or without `#`); drops invalid ones. */
+export function normaliseHashtags(tags: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const tag = normaliseHashtag(t);
+    if (tag) seen.add(tag);
+  }
+  return [...seen];
+}
+
+/** Mentions (`@user` or `@user@instance`) in `text`, as written. */
+export function extractMentions(text: string): string[] {
+  if (!text.includes('@')) return [];
+  return [...new Set(text.match(MENTION) ?? [])];
+}
+
+/** A handle in comparable form: leading `@` ensured, folded. `@DB_Bahn@x.social` → `@db_bahn@x.social`. */
+export function normaliseHandle(handle: string): string {
+  const h = fold(handle.trim());
+  return h.startsWith('@') ? h : `@${h}`;
+}

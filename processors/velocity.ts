@@ -1,0 +1,295 @@
+// Trend detection (issue 3): per hashtag, the rate of distinct authors over a short window
+// against the tag's own baseline share of the whole stream (so the stream's daily rhythm
+// cancels out), quarter-hour day and week profiles for tags with rhythms of their own,
+// a count-aware significance, acceleration and a minimum support. Bounded memory: detailed
+// state for at most `capacity` tags; the long tail lives in a decayed Count-Min sketch.
+// Pure: driven by MinuteDecisions, identically by stage B and `detect`.
+import { ALL_KEY, type Aggregate } from './aggregate.js';
+import { isoSeconds, round, type TrendEvent } from './events.js';
+import { poissonLog10Tail } from './poisson.js';
+import { authenticity, distinctAuthors } from './signals.js';
+import { MINUTE } from './stream-time.js';
+import type { MinuteDecision } from './windows.js';
+
+export interface TrendConfig {
+  /** Minutes of stream the detector only learns from before the first trend may start. */
+  warmupMinutes: number;
+  /** Minutes over which the current rate is measured. */
+  windowMinutes: number;
+  /** Distinct authors needed in the window. */
+  minAuthors: number;
+  /** Observed / expected distinct authors needed to start. */
+  minVelocity: number;
+  /** Significance needed to start (Poisson z with overdispersion). */
+  minScore: number;
+  /** And the Poisson tail probability must be below 10^-minLog10P (many tags are tested every minute). */
+  minLog10P: number;
+  /** Relative extra variance of real counts beyond Poisson: tames high-volume tags. */
+  overdispersion: number;
+  /** A trend ends after this many minutes below `endVelocity`. */
+  endVelocity: number;
+  endMinutes: number;
+  /** Half-life of the baseline share, in minutes. */
+  halfLifeMinutes: number;
+  /** Smallest baseline share of the stream's posts a tag is assumed to have. */
+  floorShare: number;
+  /** Tags with detailed state (memory bound). */
+  capacity: number;
+  /** Minutes between `updated` events of a running trend. */
+  updateEveryMinutes: number;
+  /** Offset of the local time zone from UTC in minutes, for the day and week profiles (Europe/Berlin in winter: 60). */
+  tzOffsetMinutes: number;
+  /** Multiplies the thresholds down (>1 is more sensitive). */
+  sensitivity: number;
+}
+
+export const DEFAULT_TRENDS: TrendConfig = {
+  warmupMinutes: 10, windowMinutes: 3, minAuthors: 12, minVelocity: 3, minScore: 4, minLog10P: 8, overdispersion: 0.15,
+  endVelocity: 1.5, endMinutes: 5, halfLifeMinutes: 120, floorShare: 2e-4, capacity: 10_000,
+  updateEveryMinutes: 5, tzOffsetMinutes: 60, sensitivity: 1,
+};
+
+const HISTORY = 15;
+
+/** A decayed Count-Min sketch of per-minute shares: the prior baseline of tags without detailed state. */
+class DecayedCountMin {
+  private readonly rows: Float64Array[];
+  private scale = 1;
+  constructor(private readonly width = 1 << 15, depth = 4, private readonly decay = 0.99) {
+    this.rows = Array.from({ length: depth }, () => new Float64Array(width));
+  }
+  private idx(key: string, row: number): number {
+    let h = 0x811c9dc5 ^ (row * 0x9e3779b1);
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    h ^= h >>> 15;
+    return (h >>> 0) % this.width;
+  }
+  /** Advances time by one minute (forward decay: new values weigh more instead of old ones being scaled). */
+  tick(): void {
+    this.scale /= this.decay;
+    if (this.scale > 1e100) {
+      for (const r of this.rows) for (let i = 0; i < r.length; i++) r[i]! /= this.scale;
+      this.scale = 1;
+    }
+  }
+  add(key: string, v: number): void {
+    for (let r = 0; r < this.rows.length; r++) this.rows[r]![this.idx(key, r)]! += v * this.scale;
+  }
+  /** The decayed sum as an EWMA level (an over-estimate, never an under-estimate). */
+  level(key: string): number {
+    let min = Infinity;
+    for (let r = 0; r < this.rows.length; r++) min = Math.min(min, this.rows[r]![this.idx(key, r)]!);
+    return (min / this.scale) * (1 - this.decay);
+  }
+}
+
+const QUARTER = 15 * MINUTE;
+const DAY_Q = 96;
+const WEEK_Q = 7 * 96;
+
+/**
+ * A tag's own rhythm: its mean share per quarter hour of the day and of the week, each
+ * learnt once a quarter hour is complete, so a slot seen yesterday (or last week) is expected.
+ */
+interface Profile { day: Float32Array; dayAt: Int32Array; week: Float32Array; weekAt: Int32Array; q: number; sum: number; n: number }
+
+function newProfile(): Profile {
+  return { day: new Float32Array(DAY_Q), dayAt: new Int32Array(DAY_Q).fill(-1), week: new Float32Array(WEEK_Q), weekAt: new Int32Array(WEEK_Q).fill(-1), q: -1, sum: 0, n: 0 };
+}
+
+/** Folds the finished quarter hour into the day and week profiles (recent days weigh half). */
+function closeQuarter(p: Profile): void {
+  if (p.q < 0 || p.n === 0) return;
+  const mean = p.sum / p.n;
+  for (const [prof, at, i] of [[p.day, p.dayAt, p.q % DAY_Q], [p.week, p.weekAt, p.q % WEEK_Q]] as const) {
+    prof[i] = at[i] === -1 ? mean : (prof[i]! + mean) / 2;
+    at[i] = p.q;
+  }
+}
+
+/**
+ * The share a profile expects at quarter hour `q` from earlier days (and weeks) only: the most
+ * of that slot and its neighbours (slots drift a little). Today's own minutes never count.
+ */
+function profileShare(p: Profile | null, q: number): number {
+  if (!p) return 0;
+  let best = 0;
+  for (const [prof, at, len] of [[p.day, p.dayAt, DAY_Q], [p.week, p.weekAt, WEEK_Q]] as const) {
+    for (const d of [-1, 0, 1]) {
+      const i = (((q + d) % len) + len) % len;
+      if (at[i]! >= 0 && at[i]! <= q + d - len + 1 && prof[i]! > best) best = prof[i]!;
+    }
+  }
+  return best;
+}
+
+interface TagState {
+  tag: string;
+  /** Per-minute history, newest last: authors sketch, posts, young posts, text signatures. */
+  minutes: { minute: number; total: number; agg: Aggregate | null }[];
+  level: number;
+  observed: number;
+  /** Quarter-hour profiles over earlier days and weeks (allocated at the first learned minute). */
+  profile: Profile | null;
+  weight: number;
+  trending: null | { since: number; calm: number; lastUpdate: number; inauthentic: boolean; windowStart: number };
+}
+
+export class TrendDetector {
+  private readonly tags = new Map<string, TagState>();
+  private readonly prior: DecayedCountMin;
+  private readonly alpha: number;
+  private decided = 0;
+  private readonly totals: number[] = [];
+
+  constructor(private readonly c: TrendConfig = DEFAULT_TRENDS) {
+    this.alpha = 1 - 2 ** (-1 / c.halfLifeMinutes);
+    this.prior = new DecayedCountMin(1 << 15, 4, 1 - this.alpha);
+  }
+
+  /** Decides one minute: updates every tracked tag and returns the trend events, sorted by hashtag. */
+  onMinute(d: MinuteDecision): TrendEvent[] {
+    const total = d.aggregates.find((a) => a.key === ALL_KEY)?.posts ?? 0;
+    this.totals.push(total);
+    if (this.totals.length > HISTORY) this.totals.shift();
+    this.decided++;
+    this.prior.tick();
+    const seen = new Set<string>();
+    for (const a of d.aggregates) {
+      if (!a.key.startsWith('t:')) continue;
+      const tag = a.key.slice(2);
+      seen.add(tag);
+      if (total > 0) this.prior.add(tag, a.authors.estimate() / total);
+      let s = this.tags.get(tag);
+      if (!s) {
+        if (a.authors.estimate() < 2 && this.tags.size >= this.c.capacity) continue;
+        s = this.admit(tag);
+      }
+      s.minutes.push({ minute: d.minute, total, agg: a });
+    }
+    const events: TrendEvent[] = [];
+    for (const s of this.tags.values()) {
+      if (!seen.has(s.tag)) s.minutes.push({ minute: d.minute, total, agg: null });
+      // The minute that just left the scoring window joins the baseline: a window never scores against itself.
+      const left = s.minutes[s.minutes.length - 1 - this.c.windowMinutes];
+      if (left) this.learn(s, left);
+      if (s.minutes.length > HISTORY) s.minutes.shift();
+      const e = this.score(s, d);
+      if (e) events.push(e);
+    }
+    if (this.tags.size > this.c.capacity * 1.1) this.evict();
+    return events.sort((a, b) => (a.hashtag < b.hashtag ? -1 : a.hashtag > b.hashtag ? 1 : 0));
+  }
+
+  /** The top `k` tags by distinct authors over the window, trending or not. */
+  top(k: number): { hashtag: string; authors: number; trending: boolean }[] {
+    return [...this.tags.values()]
+      .map((s) => ({ hashtag: s.tag, authors: this.windowAuthors(s, this.c.windowMinutes), trending: s.trending !== null }))
+      .sort((a, b) => b.authors - a.authors || (a.hashtag < b.hashtag ? -1 : 1)).slice(0, k);
+  }
+
+  get tracked(): number { return this.tags.size; }
+
+  private admit(tag: string): TagState {
+    const s: TagState = {
+      tag, minutes: [], level: this.prior.level(tag), observed: 0, profile: null, weight: 0, trending: null,
+    };
+    this.tags.set(tag, s);
+    return s;
+  }
+
+  /** Folds a minute that left the window into the baseline (never while the tag trends). */
+  private learn(s: TagState, m: { minute: number; total: number; agg: Aggregate | null }): void {
+    if (m.total <= 0) return;
+    const share = (m.agg?.authors.estimate() ?? 0) / m.total;
+    s.weight = s.weight * (1 - this.alpha) + (m.agg?.authors.estimate() ?? 0);
+    if (!s.trending) {
+      s.observed++;
+      // Until the stream is warm, the level is the plain mean of what was seen.
+      const a = this.decided <= this.c.warmupMinutes + this.c.windowMinutes ? Math.max(this.alpha, 1 / s.observed) : this.alpha;
+      s.level += a * (share - s.level);
+    }
+    // Profiles learn recurring rhythms, trending minutes included: next week's #tatort is no news.
+    const p = (s.profile ??= newProfile());
+    const q = Math.floor((m.minute + this.c.tzOffsetMinutes * MINUTE) / QUARTER);
+    if (q !== p.q) { closeQuarter(p); p.q = q; p.sum = 0; p.n = 0; }
+    p.sum += share;
+    p.n++;
+  }
+
+  private windowAuthors(s: TagState, w: number, skip = 0): number {
+    const ms = s.minutes.slice(Math.max(0, s.minutes.length - w - skip), s.minutes.length - skip);
+    return distinctAuthors(ms.map((m) => m.agg).filter((a): a is Aggregate => a !== null));
+  }
+
+  /** Expected distinct authors over the last `w` minutes from the baseline share (and the tag's rhythm) and the stream's volume. */
+  private expected(s: TagState, w: number): number {
+    const base = Math.max(s.level, this.c.floorShare);
+    let e = 0;
+    for (const m of s.minutes.slice(-w)) {
+      const q = Math.floor((m.minute + this.c.tzOffsetMinutes * MINUTE) / QUARTER);
+      e += Math.max(base, profileShare(s.profile, q)) * m.total;
+    }
+    return e;
+  }
+
+  private score(s: TagState, d: MinuteDecision): TrendEvent | null {
+    const w = this.c.windowMinutes;
+    const observed = this.windowAuthors(s, w);
+    const expected = Math.max(this.expected(s, w), 0.5);
+    const velocity = observed / expected;
+    const sigma = Math.sqrt(expected + (this.c.overdispersion * expected) ** 2);
+    const z = (observed - expected) / sigma;
+    const sens = this.c.sensitivity;
+    const previous = this.windowAuthors(s, w, w);
+    const accelerating = observed >= 1.2 * previous;
+    const t = s.trending;
+    if (!t) {
+      if (this.decided <= this.c.warmupMinutes) return null;
+      if (observed >= this.c.minAuthors / sens && velocity >= this.c.minVelocity / sens && z >= this.c.minScore / sens && accelerating
+        && -poissonLog10Tail(observed, expected) >= this.c.minLog10P / sens) {
+        const windowStart = d.minute - (w - 1) * MINUTE;
+        s.trending = { since: d.minute, calm: 0, lastUpdate: d.minute, inauthentic: this.inauthentic(s), windowStart };
+        return this.event(s, d, 'started', observed, velocity, z);
+      }
+      return null;
+    }
+    if (velocity < this.c.endVelocity) t.calm++;
+    else t.calm = 0;
+    if (t.calm >= this.c.endMinutes) {
+      const e = this.event(s, d, 'ended', observed, velocity, z);
+      s.trending = null;
+      return e;
+    }
+    if (d.minute - t.lastUpdate >= this.c.updateEveryMinutes * MINUTE) {
+      t.lastUpdate = d.minute;
+      t.inauthentic = t.inauthentic || this.inauthentic(s);
+      return this.event(s, d, 'updated', observed, velocity, z);
+    }
+    return null;
+  }
+
+  private inauthentic(s: TagState): boolean {
+    return authenticity(s.minutes.slice(-5).map((m) => m.agg).filter((a): a is Aggregate => a !== null)).inauthentic;
+  }
+
+  private event(s: TagState, d: MinuteDecision, state: TrendEvent['state'], authors: number, velocity: number, z: number): TrendEvent {
+    const t = s.trending!;
+    const windowEnd = d.minute + MINUTE;
+    const windowStart = state === 'started' ? t.windowStart : Math.max(t.windowStart, windowEnd - HISTORY * MINUTE);
+    const posts = s.minutes.filter((m) => m.minute >= windowStart && m.agg).reduce((n, m) => n + m.agg!.posts, 0);
+    const end = isoSeconds(windowEnd);
+    return {
+      id: state === 'started' ? `trend:${s.tag}:${end}` : `trend:${s.tag}:${end}:${state}`,
+      type: 'trend', state, hashtag: s.tag, detected_at: isoSeconds(d.decidedAt),
+      window_start: isoSeconds(windowStart), window_end: end, posts, authors,
+      velocity: round(velocity), score: round(z), inauthentic: t.inauthentic,
+    };
+  }
+
+  /** Drops the tags with the least decayed activity down to capacity (never a trending one). */
+  private evict(): void {
+    const candidates = [...this.tags.values()].filter((s) => !s.trending).sort((a, b) => a.weight - b.weight);
+    for (const s of candidates.slice(0, this.tags.size - this.c.capacity)) this.tags.delete(s.tag);
+  }
+}

@@ -1,0 +1,72 @@
+// Watches (CONTRACTS §3): what PR teams watch, and whether a post matches one.
+// Pure: compiled once per watch list, then `match` runs per post in stage A and `detect`.
+import { z } from 'zod';
+import { fold, normaliseHashtag, normaliseHandle } from './text/normalise.js';
+
+export const WatchSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lowercase slug like "deutsche-bahn"'),
+  name: z.string().min(1).max(200),
+  handles: z.array(z.string().min(2).max(200)).default([]),
+  keywords: z.array(z.string().min(2).max(200)).default([]),
+  hashtags: z.array(z.string().min(1).max(200)).default([]),
+  /** Lowest severity (1–6) that opens an alert for this watch. */
+  min_severity: z.number().int().min(1).max(6).default(3),
+  /** Multiplies the firestorm score: above 1 alerts earlier, below 1 later. */
+  sensitivity: z.number().positive().max(10).default(1),
+  /** Names of delivery channels (configured in the alert sink); empty means all. */
+  channels: z.array(z.string()).default([]),
+}).strict();
+export type Watch = z.output<typeof WatchSchema>;
+export const WatchListSchema = z.array(WatchSchema).superRefine((ws, ctx) => {
+  const seen = new Set<string>();
+  ws.forEach((w, i) => {
+    if (seen.has(w.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate watch id "${w.id}"` });
+    seen.add(w.id);
+  });
+});
+
+/** The watches a post matches, as their ids. Built once per watch list. */
+export class WatchMatcher {
+  private readonly byHandle = new Map<string, string[]>();
+  private readonly byTag = new Map<string, string[]>();
+  private readonly keywords: { re: RegExp; id: string }[] = [];
+
+  constructor(readonly watches: readonly Watch[]) {
+    const add = (m: Map<string, string[]>, k: string, id: string) => m.set(k, [...(m.get(k) ?? []), id]);
+    for (const w of watches) {
+      for (const h of w.handles) add(this.byHandle, normaliseHandle(h), w.id);
+      for (const t of w.hashtags) { const n = normaliseHashtag(t); if (n) add(this.byTag, n, w.id); }
+      for (const k of w.keywords) {
+        const esc = fold(k).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+        // Unicode word boundaries: not preceded or followed by a letter, mark, digit or underscore.
+        this.keywords.push({ re: new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${esc}(?![\\p{L}\\p{M}\\p{N}_])`, 'u'), id: w.id });
+      }
+    }
+  }
+
+  /**
+   * The watches `post` matches (mention, reply, keyword or hashtag) as sorted ids, and among
+   * them those whose handles it mentions or replies to (pressure on the target).
+   */
+  match(post: { text: string; hashtags: readonly string[]; mentions: readonly string[]; reply_to_author: string | null }): { watches: string[]; mentioned: string[] } {
+    if (this.watches.length === 0) return NONE;
+    const ids = new Set<string>();
+    const handles = post.reply_to_author ? [...post.mentions, post.reply_to_author] : post.mentions;
+    for (const raw of handles) {
+      const h = normaliseHandle(raw);
+      for (const id of this.byHandle.get(h) ?? []) ids.add(id);
+      const at = h.indexOf('@', 1); // `@user@instance` also matches a watch on `@user`
+      if (at > 0) for (const id of this.byHandle.get(h.slice(0, at)) ?? []) ids.add(id);
+    }
+    const mentioned = [...ids].sort();
+    for (const t of post.hashtags) for (const id of this.byTag.get(t) ?? []) ids.add(id);
+    if (this.keywords.length) {
+      const text = fold(post.text);
+      for (const k of this.keywords) if (!ids.has(k.id) && k.re.test(text)) ids.add(k.id);
+    }
+    if (ids.size === 0) return NONE;
+    return { watches: [...ids].sort(), mentioned };
+  }
+}
+
+const NONE = { watches: [] as string[], mentioned: [] as string[] };

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Entry of `npm run demo|test|eval|bench` on a fresh clone: installs the npm dependencies
+// when they are missing (nothing else needs to be set up by hand), then runs the command.
+// Kafka and ClickHouse are fetched, installed and started by the commands themselves.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const [, , command, ...args] = process.argv;
+
+const run = (cmd, argv) => {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
+  if (r.error) { console.error(`cannot run ${cmd}: ${r.error.message}`); process.exit(1); }
+  return r.status ?? 1;
+};
+
+const needed = ['kafkajs', '@clickhouse/client', 'chdb', 'tsx', 'vitest', 'avsc'];
+if (!needed.every((p) => existsSync(path.join(root, 'node_modules', p, 'package.json')))) {
+  console.error('Installing npm dependencies (first run)…');
+  const status = run('npm', existsSync(path.join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  if (status !== 0) { console.error('npm install failed; see the output above'); process.exit(status); }
+}
+
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
+const targets = {
+  demo: [tsx, ['cli/main.ts', 'demo', ...args]],
+  test: [vitest, ['run', ...args]],
+  eval: [tsx, ['bench/eval.ts', ...args]],
+  bench: [tsx, ['bench/run.ts', ...args]],
+};
+const target = targets[command];
+if (!target) { console.error(`unknown command ${command}; use one of ${Object.keys(targets).join(', ')}`); process.exit(1); }
+process.exit(run(target[0], target[1]));

@@ -1,0 +1,53 @@
+// The ClickHouse store: a server over HTTP when CLICKHOUSE_URL is set, otherwise embedded
+// chdb through @clickhouse/client's `connection` option (one process per store).
+// Migrations from schemas/migrations run on start; they keep to what 18.16 supports.
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../lib/config.js';
+
+export type Store = ClickHouseClient;
+
+/** A client for the configured store. Embedded mode locks `clickhouse.path` for this process. */
+export function openStore(cfg: Config['clickhouse']): Store {
+  if (cfg.url) {
+    return createClient({
+      url: cfg.url, username: cfg.username, password: cfg.password,
+      request_timeout: 60_000,
+      compression: { request: false, response: true },
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  }
+  mkdirSync(cfg.path, { recursive: true });
+  // chdb/connection is CommonJS-only; require keeps the ~500 MB engine out of server-mode processes.
+  const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
+  return createClient({ connection: createChdbConnection({ path: path.resolve(cfg.path) }) as never });
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The one place an identifier enters SQL: validated, never quoted-and-hoped. */
+export function ident(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`invalid SQL identifier: ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** Escapes a value as a ClickHouse string literal (servers without query parameters: 18.16). */
+export function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
+}
+
+const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'migrations');
+
+/** Creates the database and every table (idempotent: safe on every start). */
+export async function migrate(store: Store, database: string): Promise<void> {
+  const db = ident(database);
+  await store.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  for (const file of readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(path.join(migrationsDir, file), 'utf8').replace(/^--.*$/gm, '');
+    for (const stmt of sql.split(';').map((s) => s.trim()).filter(Boolean)) {
+      await store.command({ query: stmt.replaceAll('{db}', db) });
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// Alert delivery (issue 4): Slack-compatible incoming webhooks and generic JSON webhooks
+// signed with HMAC-SHA256 over "<timestamp>.<body>", the event id as idempotency key. One
+// consumer group per channel: a dead endpoint pauses only its own channel, offsets commit
+// only after delivery, so every alert is redelivered once the endpoint returns.
+import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../lib/log.js';
+import type { Metrics } from '../lib/metrics.js';
+import { decodeEvent } from '../processors/events-codec.js';
+import type { AlertEvent } from '../processors/events.js';
+import { SEVERITY_TEXT } from '../processors/firestorm.js';
+import type { Watch } from '../processors/watches.js';
+
+export interface Channel {
+  name: string;
+  kind: 'slack' | 'webhook';
+  url: string;
+  /** HMAC secret of a generic webhook. */
+  secret?: string;
+}
+
+/** Signs a body for the generic webhook: hex HMAC-SHA256 of `${timestamp}.${body}`. */
+export function sign(secret: string, timestamp: number, body: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+const EMOJI = ['', '🟢', '🟡', '🟠', '🔴', '🔥', '🚨'];
+
+/** A Slack message for an alert: severity, summary, reasons, sample posts and a link. */
+export function slackMessage(e: AlertEvent, watchName: string, link?: string): Record<string, unknown> {
+  const head = e.state === 'resolved' ? `✅ Resolved: ${watchName}` : `${EMOJI[e.severity]} ${e.state === 'escalated' ? 'Escalated' : 'Shitstorm alert'}: ${watchName} — severity ${e.severity}/6 (${SEVERITY_TEXT[e.severity]})`;
+  const reasons = e.reasons.map((r) => `• ${r.code.replace(/_/g, ' ')}: ${r.value} (baseline ${r.baseline})`).join('\n');
+  const samples = e.samples.map((s) => `• ${s.platform} post ${s.id}`).join('\n');
+  return {
+    text: `${head}. ${e.summary}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: head.slice(0, 150) } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${e.summary}\n*Posts in window:* ${e.posts} · *negative:* ${Math.round(e.negative_share * 100)}%${e.inauthentic ? ' · ⚠️ likely bots / coordinated' : ''}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${reasons}` } },
+      ...(samples ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Sample posts*\n${samples}` } }] : []),
+      ...(link ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${link}|Open the dashboard> · event ${e.id}` }] }] : []),
+    ],
+  };
+}
+
+export class DeliveryError extends Error {
+  constructor(message: string, readonly retryable: boolean) { super(message); this.name = 'DeliveryError'; }
+}
+
+/** Delivers one alert to one channel; throws DeliveryError (retryable unless a 4xx other than 408/429). */
+export async function deliver(ch: Channel, e: AlertEvent, watchName: string, link?: string, timeoutMs = 10_000): Promise<void> {
+  const body = JSON.stringify(ch.kind === 'slack' ? slackMessage(e, watchName, link) : e);
+  const ts = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': e.id, 'x-trendstream-event-id': e.id };
+  if (ch.kind === 'webhook') {
+    headers['x-trendstream-timestamp'] = String(ts);
+    if (ch.secret) headers['x-trendstream-signature'] = `sha256=${sign(ch.secret, ts, body)}`;
+  }
+  let res: Response;
+  try {
+    res = await fetch(ch.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new DeliveryError(`${ch.name}: ${(err as Error).message}`, true);
+  }
+  await res.arrayBuffer().catch(() => undefined);
+  if (res.ok) return;
+  throw new DeliveryError(`${ch.name}: HTTP ${res.status}`, res.status >= 500 || res.status === 408 || res.status === 429);
+}
+
+export interface AlertDeliveryOptions {
+  channel: Channel;
+  topic: string;
+  groupId: string;
+  watches: () => readonly Watch[];
+  dashboardUrl?: string;
+  metrics: Metrics;
+  log: Logger;
+  /** Longest wait between retries. */
+  maxBackoffMs?: number;
+}
+
+export class AlertDelivery {
+  private readonly consumer: Consumer;
+  private running = false;
+
+  constructor(kafka: Kafka, private readonly o: AlertDeliveryOptions) {
+    this.consumer = kafka.consumer({ groupId: o.groupId, readUncommitted: false, allowAutoTopicCreation: false });
+  }
+
+  get ready(): boolean { return this.running; }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
+    const labels = { component_kind: 'sink', component_id: `alerts-${this.o.channel.name}` };
+    await this.consumer.run({
+      autoCommit: true, autoCommitThreshold: 1, partitionsConsumedConcurrently: 3,
+      eachMessage: async ({ message, heartbeat }) => {
+        if (!message.value) return;
+        const e = decodeEvent(message.value);
+        if (e.type !== 'alert') return;
+        const w = this.o.watches().find((x) => x.id === e.watch);
+        if (w && w.channels.length && !w.channels.includes(this.o.channel.name)) return;
+        this.o.metrics.received.inc(labels);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await deliver(this.o.channel, e, w?.name ?? e.watch, this.o.dashboardUrl);
+            this.o.metrics.sent.inc(labels);
+            return;
+          } catch (err) {
+            const de = err as DeliveryError;
+            this.o.metrics.errors.inc({ ...labels, error_type: 'delivery', stage: 'sending' });
+            if (!de.retryable) {
+              this.o.log.error({ err: de, event: e.id }, 'alert rejected by the endpoint; not retried');
+              this.o.metrics.discarded.inc({ ...labels, reason: 'rejected' });
+              return;
+            }
+            if (!this.running) throw de;
+            const wait = Math.min(this.o.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(attempt, 10));
+            if (attempt % 5 === 0) this.o.log.warn({ err: de, event: e.id, attempt }, 'alert delivery failing; retrying');
+            await sleep(wait);
+            await heartbeat();
+          }
+        }
+      },
+    });
+    this.running = true;
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,30 @@
+// Infrastructure for integration tests, in the order the backbone issue asks for:
+// KAFKA_BROKERS / CLICKHOUSE_URL when set; otherwise the local runners of deploy/local
+// (a real Kafka broker from Maven Central, Debian's clickhouse-server) started here and
+// stopped at the end. Tests read the addresses with inject('kafkaBrokers' | 'clickhouseUrl').
+import type { TestProject } from 'vitest/node';
+import { startClickHouse } from '../../deploy/local/clickhouse.js';
+import { startKafka } from '../../deploy/local/kafka.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext { kafkaBrokers: string; clickhouseUrl: string }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stops: (() => Promise<void>)[] = [];
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    const k = await startKafka({ port: Number(process.env.TEST_KAFKA_PORT ?? 39092), name: 'test-kafka', fresh: true });
+    brokers = k.brokers;
+    stops.push(k.stop);
+  }
+  let url = process.env.CLICKHOUSE_URL;
+  if (!url) {
+    const ch = await startClickHouse({ port: Number(process.env.TEST_CLICKHOUSE_PORT ?? 38123), name: 'test-clickhouse' });
+    url = ch.url;
+    stops.push(ch.stop);
+  }
+  project.provide('kafkaBrokers', brokers);
+  project.provide('clickhouseUrl', url);
+  return async () => { for (const s of stops.reverse()) await s(); };
+}

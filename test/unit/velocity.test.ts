@@ -1,0 +1,86 @@
+// The trend detector on synthetic minute decisions with known truth.
+import { describe, expect, it } from 'vitest';
+import { ALL_KEY, emptyAggregate, type Aggregate } from '../../processors/aggregate.js';
+import { hash32 } from '../../processors/sketch.js';
+import { DEFAULT_TRENDS, TrendDetector } from '../../processors/velocity.js';
+import type { MinuteDecision } from '../../processors/windows.js';
+import { mulberry32 } from '../../ingest/generator.js';
+
+const M = 60_000;
+const T0 = Date.parse('2026-11-23T00:00:00Z');
+
+function agg(key: string, minute: number, authors: number, salt: string, postsPerAuthor = 1, young = 0): Aggregate {
+  const a = emptyAggregate(key, minute);
+  for (let i = 0; i < authors; i++) a.authors.add(hash32(`${salt}-${i}`));
+  a.posts = authors * postsPerAuthor;
+  a.young = young * a.posts;
+  return a;
+}
+
+/** Runs `minutes` minutes; `rate(tag, minute)` gives distinct authors per minute (Poisson noise from a seeded PRNG). */
+function run(minutes: number, tags: Record<string, (m: number) => number>, total = 2000, seed = 1) {
+  const det = new TrendDetector(DEFAULT_TRENDS);
+  const rnd = mulberry32(seed);
+  const poisson = (l: number) => { let k = 0; let p = Math.exp(-l); let s = p; const u = rnd(); while (u > s && k < 10_000) { k++; p *= l / k; s += p; } return k; };
+  const events = [];
+  for (let i = 0; i < minutes; i++) {
+    const minute = T0 + i * M;
+    const aggregates = [agg(ALL_KEY, minute, total, `all${i}`)];
+    for (const [tag, rate] of Object.entries(tags)) {
+      const n = poisson(rate(i));
+      if (n > 0) aggregates.push(agg(`t:${tag}`, minute, n, `${tag}${i}`));
+    }
+    const d: MinuteDecision = { minute, decidedAt: minute + M + 30_000, aggregates: aggregates.sort((a, b) => (a.key < b.key ? -1 : 1)) };
+    events.push(...det.onMinute(d));
+  }
+  return { det, events };
+}
+
+describe('trend detector', () => {
+  it('starts a trend for a sudden burst of distinct authors, within two minutes, and ends it after', () => {
+    const { events } = run(240, { steady: () => 20, burst: (m) => (m >= 120 && m < 150 ? 60 : m < 120 ? 0.2 : 0.2) });
+    const started = events.filter((e) => e.state === 'started');
+    expect(started.map((e) => e.hashtag)).toEqual(['burst']);
+    expect(Date.parse(started[0]!.window_end) - (T0 + 120 * M)).toBeLessThanOrEqual(2 * M);
+    expect(started[0]!.inauthentic).toBe(false);
+    const ended = events.filter((e) => e.state === 'ended');
+    expect(ended.map((e) => e.hashtag)).toEqual(['burst']);
+    expect(Date.parse(ended[0]!.window_end)).toBeGreaterThan(T0 + 150 * M);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  });
+
+  it('raises nothing over a quiet day of 300 tags with Poisson noise', () => {
+    const tags: Record<string, (m: number) => number> = {};
+    for (let i = 0; i < 300; i++) tags[`tag${i}`] = () => 30 / (i + 1);
+    expect(run(24 * 60, tags).events).toEqual([]);
+  });
+
+  it('does not trend a daily slot on the days after it was first seen', () => {
+    const slot = (m: number) => ((m % 1440) >= 450 && (m % 1440) < 540 ? 25 : 0);
+    const { events } = run(3 * 1440, { fruehstueck: slot, steady: () => 10 });
+    const days = events.filter((e) => e.state === 'started').map((e) => Math.floor((Date.parse(e.window_end) - T0) / 86_400_000));
+    expect(days).toEqual([0]);
+  });
+
+  it('needs distinct authors: one account posting a lot makes no trend', () => {
+    const det = new TrendDetector(DEFAULT_TRENDS);
+    const events = [];
+    for (let i = 0; i < 120; i++) {
+      const minute = T0 + i * M;
+      const aggregates = [agg(ALL_KEY, minute, 2000, `all${i}`), agg('t:spam', minute, i >= 60 ? 2 : 0, 'spam', 200)];
+      events.push(...det.onMinute({ minute, decidedAt: minute + M, aggregates }));
+    }
+    expect(events).toEqual([]);
+  });
+
+  it('keeps detailed state for at most its capacity, however many tags it sees', () => {
+    const det = new TrendDetector({ ...DEFAULT_TRENDS, capacity: 500 });
+    for (let i = 0; i < 60; i++) {
+      const minute = T0 + i * M;
+      const aggregates = [agg(ALL_KEY, minute, 5000, `all${i}`)];
+      for (let j = 0; j < 2000; j++) aggregates.push(agg(`t:tail${i}-${j}`, minute, 1, `x${i}-${j}`));
+      det.onMinute({ minute, decidedAt: minute + M, aggregates: aggregates.sort((a, b) => (a.key < b.key ? -1 : 1)) });
+      expect(det.tracked).toBeLessThanOrEqual(550);
+    }
+  });
+});
