@@ -43,6 +43,7 @@ export function* detectPosts(posts: Iterable<Post>, o: DetectOptions, stats: Det
   const windows = new MinuteWindows(o.latenessMs);
   const detectors = new Detectors(o, () => o.watches);
   let pending = 0;
+  // Like stage B: a batch of partials, then a progress marker, then the decisions it allows.
   const step = function* (): Generator<DetectionEvent> {
     for (const a of intake.drain()) windows.add(a);
     windows.progress(0, 1, intake.clock.time);

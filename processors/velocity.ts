@@ -141,6 +141,8 @@ export class TrendDetector {
   private readonly alpha: number;
   private decided = 0;
   private readonly totals: number[] = [];
+  /** Set once a tag was evicted: from then on a (re)admitted tag starts from the sketch's prior. */
+  private evicted = false;
 
   constructor(private readonly c: TrendConfig = DEFAULT_TRENDS) {
     this.alpha = 1 - 2 ** (-1 / c.halfLifeMinutes);
@@ -192,7 +194,9 @@ export class TrendDetector {
 
   private admit(tag: string): TagState {
     const s: TagState = {
-      tag, minutes: [], level: this.prior.level(tag), observed: 0, profile: null, weight: 0, trending: null,
+      // Before any eviction every tag was tracked from its first post: its level starts at 0, whatever the
+      // sketch's collisions say, so that partitioned stage B instances decide exactly like one `detect`.
+      tag, minutes: [], level: this.evicted ? this.prior.level(tag) : 0, observed: 0, profile: null, weight: 0, trending: null,
     };
     this.tags.set(tag, s);
     return s;
@@ -291,5 +295,6 @@ export class TrendDetector {
   private evict(): void {
     const candidates = [...this.tags.values()].filter((s) => !s.trending).sort((a, b) => a.weight - b.weight);
     for (const s of candidates.slice(0, this.tags.size - this.c.capacity)) this.tags.delete(s.tag);
+    this.evicted = true;
   }
 }

@@ -42,11 +42,6 @@ export class MinuteWindows {
     if (streamTime > prev) this.sources.set(source, streamTime);
   }
 
-  /** Each source's stream time, as [source, sources, time] triples (for saving with offsets). */
-  sourceTimes(): [number, number, number][] {
-    return [...this.sources].map(([s, t]) => [s, this.expected, t]);
-  }
-
   /** The stream time all sources have reached (−Infinity until every source reported). */
   streamTime(): number {
     if (this.sources.size < this.expected) return -Infinity;

@@ -19,7 +19,7 @@ const run = (cmd, argv) => {
 const needed = ['kafkajs', '@clickhouse/client', 'chdb', 'tsx', 'vitest', 'avsc'];
 if (!needed.every((p) => existsSync(path.join(root, 'node_modules', p, 'package.json')))) {
   console.error('Installing npm dependencies (first run)…');
-  const status = run('npm', existsSync(path.join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  const status = run('npm', ['install', '--no-audit', '--no-fund']);
   if (status !== 0) { console.error('npm install failed; see the output above'); process.exit(status); }
 }
 

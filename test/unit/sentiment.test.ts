@@ -369,19 +369,48 @@ describe('detectLanguage', () => {
 });
 
 describe('performance', () => {
-  it('analyses a typical post in microseconds', () => {
-    const posts = [...load('de'), ...load('en')].map((r) => r.text);
-    const langs = [...load('de').map(() => 'de'), ...load('en').map(() => 'en')];
-    for (let w = 0; w < 5; w++) for (let i = 0; i < posts.length; i++) { analyse(posts[i]!, null); analyse(posts[i]!, langs[i]!); } // warm-up
-    const rounds = 40;
-    for (const [label, given] of [['given language', true], ['lang=null', false]] as const) {
-      const t0 = process.hrtime.bigint();
-      for (let r = 0; r < rounds; r++) for (let i = 0; i < posts.length; i++) analyse(posts[i]!, given ? langs[i]! : null);
-      const us = Number(process.hrtime.bigint() - t0) / 1000 / (rounds * posts.length);
-      const avgLen = posts.reduce((a, p) => a + p.length, 0) / posts.length;
-      console.log(`analyse (${label}): ${us.toFixed(2)} µs per post (mean length ${avgLen.toFixed(0)} chars)`);
-      // Loose bound so that slow CI machines do not flake; the target is < 5 µs.
-      expect(us).toBeLessThan(50);
+  it('analyses a typical 150-character post in microseconds', () => {
+    // ~150-character posts made by joining fixture posts of one language.
+    const posts: string[] = [];
+    const langs: string[] = [];
+    for (const lang of ['de', 'en'] as const) {
+      let cur = '';
+      for (let r = 0; r < 3; r++) {
+        for (const row of load(lang)) {
+          cur = cur ? `${cur} ${row.text}` : row.text;
+          if (cur.length >= 140) {
+            posts.push(cur.slice(0, 160));
+            langs.push(lang);
+            cur = '';
+          }
+        }
+      }
     }
+    const meanLen = posts.reduce((a, p) => a + p.length, 0) / posts.length;
+    let sink = 0;
+    const baseline = (p: string) => {
+      for (let i = 0; i < p.length; i++) sink += p.charCodeAt(i);
+    };
+    const time = (f: (p: string, i: number) => void) => {
+      for (let w = 0; w < 5; w++) for (let i = 0; i < posts.length; i++) f(posts[i]!, i); // warm-up
+      let best = Infinity;
+      for (let rep = 0; rep < 5; rep++) {
+        const t0 = process.hrtime.bigint();
+        for (let r = 0; r < 10; r++) for (let i = 0; i < posts.length; i++) f(posts[i]!, i);
+        best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1000 / (10 * posts.length));
+      }
+      return best;
+    };
+    const base = time(baseline);
+    const given = time((p, i) => void analyse(p, langs[i]!));
+    const detect = time((p) => void analyse(p, null));
+    console.log(
+      `performance: ${posts.length} posts, mean ${meanLen.toFixed(0)} chars: analyse(text, lang) ${given.toFixed(2)} µs, ` +
+      `analyse(text, null) ${detect.toFixed(2)} µs per post (bare charCodeAt loop over the post: ${base.toFixed(2)} µs)`,
+    );
+    expect(sink).toBeGreaterThan(0);
+    // Loose bound so that loaded or slow CI machines do not flake; the target is < 5 µs.
+    expect(given).toBeLessThan(50);
+    expect(detect).toBeLessThan(50);
   });
 });
