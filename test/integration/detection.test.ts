@@ -1,0 +1,102 @@
+// Trends and alerts live equal `detect` offline: a generated scenario (organic burst, bot
+// campaign, firestorm against a watch) goes through Kafka with several partitions; the
+// events on the `trends` and `alerts` topics and in ClickHouse equal what `detect` produces
+// for the same posts. Alerts reach a Slack stand-in and a signed webhook; the webhook fails
+// for a while and still gets every alert, always with the same idempotency key.
+import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KafkaMessage } from 'kafkajs';
+import { generate } from '../../ingest/generator.js';
+import type { Post } from '../../ingest/post.js';
+import { Metrics } from '../../lib/metrics.js';
+import { startPipeline } from '../../lib/pipeline.js';
+import { detectPosts } from '../../processors/detect.js';
+import { decodeEvent } from '../../processors/events-codec.js';
+import type { AlertEvent, DetectionEvent } from '../../processors/events.js';
+import { sign } from '../../sinks/webhook.js';
+import { EVAL_WATCHES } from '../../bench/scenarios.js';
+import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
+import { Receiver } from '../receiver.js';
+import { closingPosts } from '../truth.js';
+
+const START = Date.parse('2026-11-23T09:00:00Z');
+const M = 60_000;
+const SECRET = 'webhook-secret-0123456789';
+
+describe('detection through Kafka', () => {
+  it('emits exactly the trend and alert events detect emits, stores them, and delivers every alert', async () => {
+    const watches = EVAL_WATCHES;
+    const posts: Post[] = [...generate({
+      seed: 21, start: START, minutes: 100, postsPerMinute: 200, rhythm: false, disorderMs: 20_000, watches,
+      events: [
+        { kind: 'burst', tag: 'Glatteis', at: START + 30 * M, peakPerMinute: 200, rampMinutes: 2, durationMinutes: 25, lang: 'de' },
+        { kind: 'campaign', tag: 'WahlBetrug', at: START + 40 * M, perMinute: 120, durationMinutes: 20, accounts: 20 },
+        { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 50 * M, peakPerMinute: 150, rampMinutes: 3, durationMinutes: 30, tag: 'Bahnchaos' },
+      ],
+    })];
+    const all = [...posts, ...closingPosts(Math.max(...posts.map((p) => p.created_at)))];
+    const expected = [...detectPosts(all, { latenessMs: 30_000, watches })];
+    expect(expected.filter((e) => e.type === 'trend' && e.state === 'started').map((e) => (e as { hashtag: string }).hashtag).sort())
+      .toEqual(expect.arrayContaining(['bahnchaos', 'glatteis']));
+    expect(expected.some((e) => e.type === 'alert' && e.state === 'opened' && e.watch === 'deutsche-bahn')).toBe(true);
+
+    const slack = new Receiver();
+    const hook = new Receiver();
+    const name = uniqueName('detection');
+    const config = testConfig(name, 'server', {
+      kafka: { postsPartitions: 6, countsPartitions: 3 },
+      alerting: { channels: [{ name: 'slack', kind: 'slack', url: await slack.start() }, { name: 'hook', kind: 'webhook', url: await hook.start(), secret: SECRET }] },
+    });
+    hook.failing = true;
+    const pipeline = await startPipeline({ config, roles: ['ingest', 'process', 'sink'], log: testLogger(), metrics: new Metrics(), watches: () => watches, http: false });
+    try {
+      for (let i = 0; i < all.length; i += 2000) await pipeline.producer!.send(all.slice(i, i + 2000));
+      const read = async (topic: string) => {
+        const got: KafkaMessage[] = [];
+        const c = pipeline.kafka.consumer({ groupId: `${name}-${topic}-reader`, readUncommitted: false });
+        await c.connect();
+        await c.subscribe({ topic, fromBeginning: true });
+        await c.run({ eachMessage: async ({ message }) => { got.push(message); } });
+        return { got, stop: () => c.disconnect() };
+      };
+      const trends = await read(pipeline.topics.trends);
+      const alerts = await read(pipeline.topics.alerts);
+      const nTrends = expected.filter((e) => e.type === 'trend').length;
+      const nAlerts = expected.filter((e) => e.type === 'alert').length;
+      await waitFor(async () => [trends.got.length, alerts.got.length], ([t, a]) => t! >= nTrends && a! >= nAlerts, 180_000);
+      await sleep(2000);
+      await trends.stop(); await alerts.stop();
+      const byId = (a: DetectionEvent, b: DetectionEvent) => (a.id < b.id ? -1 : 1);
+      const live = [...trends.got, ...alerts.got].map((m) => decodeEvent(m.value!)).sort(byId);
+      expect(live).toEqual([...expected].sort(byId));
+
+      const db = config.clickhouse.database;
+      const stored = await waitFor(async () => (await (await pipeline.store!.query({ query: `SELECT id FROM ${db}.trends FINAL UNION ALL SELECT id FROM ${db}.alerts FINAL`, format: 'JSONEachRow' })).json<{ id: string }>()).map((r) => r.id).sort(),
+        (ids) => ids.length >= expected.length, 60_000);
+      expect(stored).toEqual(expected.map((e) => e.id).sort());
+
+      // Slack got every alert while the webhook was down; then the webhook recovers and gets them all.
+      const alertIds = expected.filter((e) => e.type === 'alert').map((e) => e.id).sort();
+      await waitFor(async () => slack.unique().length, (n) => n >= alertIds.length, 60_000);
+      expect(slack.unique().map((r) => String(r.headers['idempotency-key'])).sort()).toEqual(alertIds);
+      expect(JSON.parse(slack.requests[0]!.body).text).toMatch(/Deutsche Bahn/);
+      expect(hook.requests).toHaveLength(0);
+      await sleep(3000);
+      hook.failing = false;
+      await waitFor(async () => hook.unique().length, (n) => n >= alertIds.length, 120_000);
+      const delivered = hook.unique();
+      expect(delivered.map((r) => String(r.headers['idempotency-key'])).sort()).toEqual(alertIds);
+      for (const r of hook.requests) {
+        const ts = Number(r.headers['x-trendstream-timestamp']);
+        expect(r.headers['x-trendstream-signature']).toBe(`sha256=${sign(SECRET, ts, r.body)}`);
+        const e = JSON.parse(r.body) as AlertEvent;
+        expect(r.headers['idempotency-key']).toBe(e.id);
+        expect(e).toEqual(expected.find((x) => x.id === e.id));
+      }
+    } finally {
+      await pipeline.close();
+      await slack.close();
+      await hook.close();
+    }
+  });
+});
