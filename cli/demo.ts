@@ -36,16 +36,33 @@ async function feed(pipeline: Pipeline, posts: Iterable<Post>, start: number, sp
   if (batch.length) await pipeline.producer!.send(batch);
 }
 
+async function query<T>(pipeline: Pipeline, sql: string): Promise<T[]> {
+  return (await pipeline.store!.query({ query: sql, format: 'JSONEachRow' })).json<T>();
+}
+
 async function topHashtags(config: Config, pipeline: Pipeline): Promise<string[]> {
   const db = config.clickhouse.database;
-  const rows = await (await pipeline.store!.query({
-    query: `SELECT hashtag, sum(posts) AS posts, max(authors) AS authors, toString(max(minute)) AS last
-            FROM ${db}.hashtag_minute FINAL
-            WHERE minute > (SELECT max(minute) FROM ${db}.hashtag_minute) - 15 * 60
-            GROUP BY hashtag ORDER BY posts DESC, hashtag LIMIT 10`,
-    format: 'JSONEachRow',
-  })).json<{ hashtag: string; posts: string; authors: string; last: string }>();
-  return rows.map((r, i) => `${String(i + 1).padStart(2)}. #${r.hashtag.padEnd(28)} ${String(r.posts).padStart(7)} posts  ${String(r.authors).padStart(6)} authors/min (peak)`);
+  const rows = await query<{ hashtag: string; posts: string; authors: string }>(pipeline,
+    `SELECT hashtag, sum(posts) AS posts, max(authors) AS authors
+     FROM ${db}.hashtag_minute FINAL
+     WHERE minute > (SELECT max(minute) FROM ${db}.hashtag_minute) - 15 * 60
+     GROUP BY hashtag ORDER BY posts DESC, hashtag LIMIT 10`);
+  const trending = new Map((await query<{ hashtag: string; state: string; inauthentic: number }>(pipeline,
+    `SELECT hashtag, argMax(state, detected_at) AS state, argMax(inauthentic, detected_at) AS inauthentic
+     FROM ${db}.trends FINAL GROUP BY hashtag`)).map((r) => [r.hashtag, r]));
+  return rows.map((r, i) => {
+    const t = trending.get(r.hashtag);
+    const mark = t && t.state !== 'ended' ? (Number(t.inauthentic) ? '  ▲ trending (bots?)' : '  ▲ trending') : '';
+    return `${String(i + 1).padStart(2)}. #${r.hashtag.padEnd(28)} ${String(r.posts).padStart(7)} posts  ${String(r.authors).padStart(6)} authors/min (peak)${mark}`;
+  });
+}
+
+async function openAlerts(config: Config, pipeline: Pipeline): Promise<string[]> {
+  const db = config.clickhouse.database;
+  const rows = await query<{ watch: string; state: string; severity: number; summary: string; at: string }>(pipeline,
+    `SELECT watch, argMax(state, detected_at) AS state, max(severity) AS severity, argMax(summary, detected_at) AS summary, toString(max(detected_at)) AS at
+     FROM ${db}.alerts FINAL GROUP BY watch HAVING state != 'resolved' ORDER BY severity DESC, watch`);
+  return rows.map((r) => `  [severity ${r.severity}] ${r.watch} (since ${r.at} stream time): ${r.summary}`);
 }
 
 export async function runDemo(o: DemoOptions): Promise<void> {
@@ -94,9 +111,13 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const until = o.seconds ? Date.now() + o.seconds * 1000 : Infinity;
   while (!stopping && Date.now() < until) {
     let lines: string[];
-    try { lines = await topHashtags(config, pipeline); } catch (e) { lines = [`(ClickHouse not answering: ${(e as Error).message})`]; }
+    let alerts: string[] = [];
+    try {
+      lines = await topHashtags(config, pipeline);
+      alerts = await openAlerts(config, pipeline);
+    } catch (e) { lines = [`(ClickHouse not answering: ${(e as Error).message})`]; }
     const head = `trendstream demo · ${new Date().toISOString().slice(11, 19)} · ${Math.round((Date.now() - kafkaUp) / 1000)} s since Kafka was up`;
-    const body = [head, '', 'Top hashtags (last 15 minutes of stream time):', ...(lines.length ? lines : ['  (waiting for the first complete minute…)']), '', 'Open alerts:', '  (none)', '', 'Ctrl-C stops everything the demo started.'];
+    const body = [head, '', 'Top hashtags (last 15 minutes of stream time):', ...(lines.length ? lines : ['  (waiting for the first complete minute…)']), '', 'Open shitstorm alerts:', ...(alerts.length ? alerts : ['  (none)']), '', 'Ctrl-C stops everything the demo started.'];
     if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H' + body.join('\n') + '\n');
     else console.log(body.join('\n'));
     await sleep(2000);

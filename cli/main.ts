@@ -3,6 +3,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
 import { runDetect, UsageError } from './detect.js';
+import { runWorker } from './worker.js';
+import { ConfigError } from '../lib/config.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -35,7 +37,21 @@ program.command('detect')
     if (o.output !== '-') process.stderr.write(`detect: ${stats.posts} posts, ${stats.minutes} minutes decided, ${stats.late} late, ${stats.duplicates} duplicates\n`);
   });
 
+const workers: [string, string, ('ingest' | 'process' | 'sink')[]][] = [
+  ['ingest', 'serve POST /v1/posts and write valid posts to Kafka (invalid ones to the DLQ)', ['ingest']],
+  ['process', 'run stage A and stage B: dedupe, enrich, aggregate, decide minutes, detect trends and alerts', ['process']],
+  ['sink', 'write posts, minute aggregates, trends and alerts to ClickHouse and deliver alerts', ['sink']],
+];
+for (const [name, description, roles] of workers) {
+  program.command(name)
+    .description(description)
+    .option('--config <file>', 'JSON config file (env vars override it)')
+    .option('--watches <file>', 'watches as a JSON array (CONTRACTS §3)')
+    .option('--group <prefix>', 'consumer group prefix (default: <topic prefix>trendstream)')
+    .action(async (o) => runWorker(roles, { config: o.config, watches: o.watches, group: o.group }));
+}
+
 program.parseAsync(process.argv).catch((e) => {
   console.error(`trendstream: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError ? 1 : 2);
+  process.exit(e instanceof UsageError || e instanceof ConfigError ? 1 : 2);
 });

@@ -42,9 +42,12 @@ export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.cl
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     logCreator: () => ({ level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
-      // kafkajs logs transient coordinator-loading errors at ERROR while it retries them.
-      const lvl = levels[level] ?? 'info';
-      klog[lvl === 'error' && /coordinator|leader|rebalanc/i.test(String(rest.error ?? message)) ? 'warn' : lvl](rest, message);
+      // kafkajs logs transient, retried errors at ERROR; and warns about bounded retries, which we
+      // want: a failed transaction is aborted and its batch re-processed, a failed ingest is answered 503.
+      let lvl = levels[level] ?? 'info';
+      if (lvl === 'error' && /coordinator|leader|rebalanc|concurrent operation|Restarting the consumer/i.test(`${String(rest.error ?? '')} ${message}`)) lvl = 'warn';
+      if (/Limiting retries for the idempotent producer/.test(message)) lvl = 'debug';
+      klog[lvl](rest, message);
     },
   });
 }
@@ -63,6 +66,11 @@ export async function ensureTopics(admin: Admin, cfg: Config['kafka']): Promise<
   ];
   const have = new Set(await admin.listTopics());
   const missing = want.filter((w) => !have.has(w.topic)).map((w) => ({ ...w, replicationFactor: -1 }));
-  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  if (missing.length) {
+    try { await admin.createTopics({ topics: missing, waitForLeaders: true }); } catch (e) {
+      // Another worker starting at the same moment may have created them first.
+      if (!/already exists/i.test(String((e as Error).message) + JSON.stringify((e as { errors?: unknown }).errors ?? ''))) throw e;
+    }
+  }
   return t;
 }

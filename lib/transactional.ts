@@ -57,6 +57,11 @@ export class TransactionalWorker {
 
   /** Joins the group and starts processing in the background. Resolves once running. */
   async start(): Promise<void> {
+    // kafkajs restarts a consumer after retriable failures; one it gives up on must not leave
+    // a live process that consumes nothing: fail loudly so a supervisor restarts the worker.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) { this.o.log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart'); process.exitCode = 2; setTimeout(() => process.exit(2), 100); }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

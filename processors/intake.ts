@@ -35,6 +35,11 @@ export class PostIntake {
     return { verdict: 'accepted', enriched };
   }
 
+  /** Remembers a post already counted before a restart (replay of committed input): for de-duplication only. */
+  remember(post: Post): void {
+    if (minuteOf(post.created_at) + MINUTE > this.watermark()) this.seen.set(postKey(post), post.created_at);
+  }
+
   /** The aggregates of the posts offered since the last drain; prunes ids no repeat can matter for. */
   drain(): Aggregate[] {
     const horizon = minuteOf(this.watermark());

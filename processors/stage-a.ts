@@ -9,7 +9,7 @@ import { dlqMessage, postCodec } from '../ingest/producer.js';
 import { ALL_KEY } from './aggregate.js';
 import { encodeCounts } from './counts-codec.js';
 import { PostIntake } from './intake.js';
-import { StreamClock } from './stream-time.js';
+import { minuteOf, StreamClock } from './stream-time.js';
 import type { BatchOutput, PartitionHandler } from '../lib/transactional.js';
 import type { WatchMatcher } from './watches.js';
 import { SchemaError } from '../schemas/avro.js';
@@ -26,19 +26,38 @@ export interface StageAOptions {
   id?: string;
 }
 
+interface Saved { clock: ReturnType<StreamClock['snapshot']>; replayFrom: string | null }
+
 export class StageA implements PartitionHandler {
   private readonly intakes = new Map<number, PostIntake>();
+  /** Per partition: first offset and newest minute of each recent batch, to know where a replay must start. */
+  private readonly batches = new Map<number, { first: string; minute: number }[]>();
   private readonly id: string;
 
   constructor(private readonly o: StageAOptions) { this.id = o.id ?? 'stage-a'; }
 
-  restore(partition: number, metadata: string | null): void {
-    const clock = metadata ? StreamClock.restore(JSON.parse(metadata).clock) : undefined;
+  /** The clock comes back from the commit metadata; the ids still in the de-duplication window by replaying their batches. */
+  restore(partition: number, metadata: string | null): { replayFrom?: string } {
+    const saved = metadata ? (JSON.parse(metadata) as Saved) : null;
+    const clock = saved ? StreamClock.restore(saved.clock) : undefined;
     this.intakes.set(partition, new PostIntake(this.o.latenessMs, this.o.matcher(), clock));
-    this.o.log.info({ partition, streamTime: clock?.time }, 'stage A partition assigned');
+    this.batches.set(partition, []);
+    this.o.log.info({ partition, streamTime: clock?.time, replayFrom: saved?.replayFrom }, 'stage A partition assigned');
+    return saved?.replayFrom ? { replayFrom: saved.replayFrom } : {};
   }
 
-  release(partition: number): void { this.intakes.delete(partition); }
+  replay(partition: number, messages: KafkaMessage[]): void {
+    const intake = this.intakes.get(partition)!;
+    const codec = postCodec();
+    let minute = -Infinity;
+    for (const m of messages) {
+      if (!m.value) continue;
+      try { const p = codec.decode(m.value); intake.remember(p); minute = Math.max(minute, minuteOf(p.created_at)); } catch { /* dead-lettered the first time */ }
+    }
+    if (messages.length) this.batches.get(partition)!.push({ first: messages[0]!.offset, minute });
+  }
+
+  release(partition: number): void { this.intakes.delete(partition); this.batches.delete(partition); }
 
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
     const intake = this.intakes.get(partition)!;
@@ -47,6 +66,7 @@ export class StageA implements PartitionHandler {
     const dlq: Message[] = [];
     let late = 0;
     let dup = 0;
+    let newest = -Infinity;
     for (const m of messages) {
       if (!m.value) continue;
       let post;
@@ -55,6 +75,7 @@ export class StageA implements PartitionHandler {
         dlq.push(dlqMessage({ raw: m.value, code, reason: (e as Error).message, source: `posts/${partition}@${m.offset}` }));
         continue;
       }
+      newest = Math.max(newest, minuteOf(post.created_at));
       const v = intake.offer(post).verdict;
       if (v === 'late') late++;
       else if (v === 'duplicate') dup++;
@@ -76,9 +97,14 @@ export class StageA implements PartitionHandler {
       for (let q = 0; q < this.o.countsPartitions; q++) counts.push({ partition: q, value: progress });
       this.o.metrics.watermark.set({ component_id: `${this.id}-${partition}` }, (time - this.o.latenessMs) / 1000);
     }
+    const batches = this.batches.get(partition)!;
+    batches.push({ first: messages[0]!.offset, minute: newest });
+    const horizon = minuteOf(intake.watermark());
+    while (batches.length && batches[0]!.minute < horizon) batches.shift();
+    const saved: Saved = { clock: intake.clock.snapshot(), replayFrom: batches[0]?.first ?? null };
     return {
       messages: [{ topic: this.o.topics.counts, messages: counts }, { topic: this.o.topics.dlq, messages: dlq }],
-      metadata: JSON.stringify({ clock: intake.clock.snapshot() }),
+      metadata: JSON.stringify(saved),
     };
   }
 }

@@ -31,6 +31,11 @@ export class ClickHouseSink {
 
   /** Joins the group and starts writing in the background. */
   async start(): Promise<void> {
+    // kafkajs restarts a consumer after retriable failures; one it gives up on must not leave
+    // a live process that consumes nothing: fail loudly so a supervisor restarts the worker.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) { this.o.log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart'); process.exitCode = 2; setTimeout(() => process.exit(2), 100); }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     await this.consumer.run({

@@ -3,11 +3,13 @@
 // (a real Kafka broker from Maven Central, Debian's clickhouse-server) started here and
 // stopped at the end. Tests read the addresses with inject('kafkaBrokers' | 'clickhouseUrl').
 import type { TestProject } from 'vitest/node';
+import path from 'node:path';
 import { startClickHouse } from '../../deploy/local/clickhouse.js';
 import { startKafka } from '../../deploy/local/kafka.js';
+import { stateHome, stopStale } from '../../deploy/local/process.js';
 
 declare module 'vitest' {
-  export interface ProvidedContext { kafkaBrokers: string; clickhouseUrl: string }
+  export interface ProvidedContext { kafkaBrokers: string; clickhouseUrl: string; localInfra: boolean }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -16,15 +18,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!brokers) {
     const k = await startKafka({ port: Number(process.env.TEST_KAFKA_PORT ?? 39092), name: 'test-kafka', fresh: true });
     brokers = k.brokers;
-    stops.push(k.stop);
+    // By pid file, not by handle: the fault suite restarts the broker under the same name.
+    stops.push(() => stopStale('kafka', path.join(stateHome(), 'test-kafka')));
   }
   let url = process.env.CLICKHOUSE_URL;
   if (!url) {
     const ch = await startClickHouse({ port: Number(process.env.TEST_CLICKHOUSE_PORT ?? 38123), name: 'test-clickhouse' });
     url = ch.url;
-    stops.push(ch.stop);
+    if (ch.daemon) stops.push(() => stopStale('clickhouse', path.join(stateHome(), 'test-clickhouse')));
   }
   project.provide('kafkaBrokers', brokers);
   project.provide('clickhouseUrl', url);
+  // Only infrastructure started here may be stopped and restarted by the fault suite.
+  project.provide('localInfra', !process.env.KAFKA_BROKERS && !process.env.CLICKHOUSE_URL);
   return async () => { for (const s of stops.reverse()) await s(); };
 }
