@@ -21,7 +21,12 @@ export class WatchListError extends Error {
 
 /** The field errors of a zod failure, in the shape the API and CLI print. */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return error.issues.flatMap((i) => {
+    const at = i.path.map(String);
+    // One entry per unknown key, so that the path names the offending field itself.
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...at, k].join('.'), message: 'unknown field: remove it or check its spelling' }));
+    return [{ path: at.join('.'), message: i.message }];
+  });
 }
 
 /** Validates a watch list (defaults filled in). Throws WatchListError naming every bad field. */

@@ -42,7 +42,7 @@ const workload = (() => {
         { kind: 'campaign', tag: 'KaufJetzt', at: START + 60 * M, perMinute: 150, durationMinutes: 15, accounts: 20 },
       ],
     })].slice(0, N - 60);
-    const all = [...posts, ...closingPosts(Math.max(...posts.map((p) => p.created_at)))];
+    const all = [...posts, ...closingPosts(posts.reduce((m, p) => Math.max(m, p.created_at), 0))];
     cached = { all, truth: countTruth(all), expected: [...detectPosts(all, { latenessMs: 30_000, watches })] };
     return cached;
   };

@@ -33,7 +33,7 @@ for (const store of ['server', 'chdb'] as const) {
       const pipeline = await startPipeline({ config, roles: ['ingest', 'process', 'sink'], log: testLogger(), metrics, http: false });
       try {
         const posts: Post[] = [...generate({ seed: 7, start: START, minutes: 120, postsPerMinute: 1000, rhythm: false, disorderMs: 20_000 })].slice(0, N - 60);
-        const last = Math.max(...posts.map((p) => p.created_at));
+        const last = posts.reduce((m, p) => Math.max(m, p.created_at), 0);
         const all = [...posts, ...closingPosts(last)];
         expect(all).toHaveLength(N);
         const truth = countTruth(all);

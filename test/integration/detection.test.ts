@@ -34,7 +34,7 @@ describe('detection through Kafka', () => {
         { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 50 * M, peakPerMinute: 150, rampMinutes: 3, durationMinutes: 30, tag: 'Bahnchaos' },
       ],
     })];
-    const all = [...posts, ...closingPosts(Math.max(...posts.map((p) => p.created_at)))];
+    const all = [...posts, ...closingPosts(posts.reduce((m, p) => Math.max(m, p.created_at), 0))];
     const expected = [...detectPosts(all, { latenessMs: 30_000, watches })];
     expect(expected.filter((e) => e.type === 'trend' && e.state === 'started').map((e) => (e as { hashtag: string }).hashtag).sort())
       .toEqual(expect.arrayContaining(['bahnchaos', 'glatteis']));
