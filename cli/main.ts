@@ -43,12 +43,16 @@ const workers: [string, string, ('ingest' | 'process' | 'sink')[]][] = [
   ['sink', 'write posts, minute aggregates, trends and alerts to ClickHouse and deliver alerts', ['sink']],
 ];
 for (const [name, description, roles] of workers) {
-  program.command(name)
+  const cmd = program.command(name)
     .description(description)
     .option('--config <file>', 'JSON config file (env vars override it)')
     .option('--watches <file>', 'watches as a JSON array (CONTRACTS §3)')
-    .option('--group <prefix>', 'consumer group prefix (default: <topic prefix>trendstream)')
-    .action(async (o) => runWorker(roles, { config: o.config, watches: o.watches, group: o.group }));
+    .option('--group <prefix>', 'consumer group prefix (default: <topic prefix>trendstream)');
+  if (name === 'process') cmd.option('--stage <a|b>', 'run only stage A or only stage B (default: both)');
+  cmd.action(async (o) => {
+    if (o.stage && o.stage !== 'a' && o.stage !== 'b') throw new UsageError('--stage must be a or b');
+    await runWorker(o.stage ? [o.stage === 'a' ? 'stage-a' : 'stage-b'] : roles, { config: o.config, watches: o.watches, group: o.group });
+  });
 }
 
 program.parseAsync(process.argv).catch((e) => {

@@ -22,7 +22,8 @@ import type { Metrics } from './metrics.js';
 import { registerOps } from './ops.js';
 import { TransactionalWorker } from './transactional.js';
 
-export type Role = 'ingest' | 'process' | 'sink';
+/** `process` runs both stages; `stage-a` / `stage-b` run one (to scale or measure them apart). */
+export type Role = 'ingest' | 'process' | 'stage-a' | 'stage-b' | 'sink';
 
 export interface PipelineOptions {
   config: Config;
@@ -122,10 +123,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         ready.push(() => d.ready);
       }
     }
-    if (o.roles.includes('process')) {
+    const stages = new Set<string>();
+    if (o.roles.includes('process') || o.roles.includes('stage-a')) stages.add('stage-a');
+    if (o.roles.includes('process') || o.roles.includes('stage-b')) stages.add('stage-b');
+    if (stages.size) {
       const stageA = new StageA({ topics, latenessMs: config.processor.latenessMs, postsPartitions, countsPartitions, matcher: currentMatcher, metrics, log: log.child({ component: 'stage-a' }) });
       const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
+        if (!stages.has(id)) continue;
         const w = new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }) });
         await w.start();
         closers.push(() => w.close());

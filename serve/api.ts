@@ -423,7 +423,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const from = q.from !== undefined ? Math.floor(q.from / 60_000) * MIN : to - 60 * MIN;
       if (from >= to) throw new ApiError(400, 'bad_request', 'query.from: from must be before to', [{ path: 'query.from', message: 'from must be before to' }]);
       if (to - from > MAX_RANGE_MINUTES * MIN) throw new ApiError(400, 'bad_request', 'query.to: from..to may span at most 7 days', [{ path: 'query.to', message: 'from..to may span at most 7 days' }]);
-      return { from, to, decidedUntil: newest + MIN };
+      return { from, to, decidedUntil: newest ? newest + MIN : 0 };
     };
     /** Minute points from `from` to `to`, zero where a decided minute has no row; undecided minutes are left out. */
     const fill = <R extends { m: number }>(got: R[], from: number, to: number, decidedUntil: number, zero: Omit<R, 'm'>) => {
@@ -452,7 +452,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const numeric = got.map((r) => ({ m: r.m, posts: num(r.posts), authors: num(r.authors), young: num(r.young), negative: num(r.negative), toxic: num(r.toxic) }));
       const points = fill(numeric, from, to, decidedUntil, { posts: 0, authors: 0, young: 0, negative: 0, toxic: 0 });
       return {
-        hashtag: tag, from: iso(from), to: iso(to), step_seconds: MIN, decided_until: iso(decidedUntil),
+        hashtag: tag, from: iso(from), to: iso(to), step_seconds: MIN, decided_until: decidedUntil ? iso(decidedUntil) : null,
         total_posts: points.reduce((n, p) => n + p.posts, 0), points,
         events: events.map((e) => ({ id: e.id, state: e.state, detected_at: iso(e.detected_ts), window_end: iso(e.we_ts), velocity: e.velocity, inauthentic: e.inauthentic === 1 })),
       };
@@ -479,7 +479,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const numeric = got.map((r) => ({ m: r.m, posts: num(r.posts), authors: num(r.authors), young: num(r.young), negative: num(r.negative), toxic: num(r.toxic), pressure: num(r.pressure) }));
       const points = fill(numeric, from, to, decidedUntil, { posts: 0, authors: 0, young: 0, negative: 0, toxic: 0, pressure: 0 });
       return {
-        watch: id, name: watch?.name ?? null, from: iso(from), to: iso(to), step_seconds: MIN, decided_until: iso(decidedUntil),
+        watch: id, name: watch?.name ?? null, from: iso(from), to: iso(to), step_seconds: MIN, decided_until: decidedUntil ? iso(decidedUntil) : null,
         total_posts: points.reduce((n, p) => n + p.posts, 0), points,
         events: alerts.map((a) => ({ id: a.id, state: a.state, severity: a.severity, detected_at: iso(a.detected_ts) })),
       };
@@ -493,7 +493,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
         FROM ${t('alerts')} FINAL ORDER BY detected_at DESC, id DESC LIMIT 20000`);
       const all = episodes(events);
       const picked = all.filter((e) => q.state === 'all' || e.episode.state === 'open')
-        .sort((a, b) => (a.episode.updated_at < b.episode.updated_at ? 1 : a.episode.updated_at > b.episode.updated_at ? -1 : a.episode.id < b.episode.id ? 1 : -1))
+        .sort((a, b) => (a.episode.opened_at < b.episode.opened_at ? 1 : a.episode.opened_at > b.episode.opened_at ? -1 : a.episode.id < b.episode.id ? 1 : -1))
         .slice(0, q.limit);
       const ids = picked.flatMap((p) => p.ids);
       const sampleIds = [...new Set(picked.flatMap((p) => p.episode.samples.map((s) => s.id)))];
@@ -622,7 +622,7 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: [pp('id', 'watch id'), ...series], responses: { ...ok('one point per decided minute in [from, to)'), ...errors(400, 401, 404, 503) } } },
       '/v1/alerts': { get: { summary: 'Alert episodes (opened → escalated → resolved) with reasons, samples, acknowledgement and feedback',
         parameters: [qp('state', 'open: episodes not resolved; all: also resolved ones', { type: 'string', enum: ['open', 'all'], default: 'open' }),
-          qp('limit', 'most episodes returned, most recently updated first', { type: 'integer', minimum: 1, maximum: 200, default: 20 })],
+          qp('limit', 'most episodes returned, most recently opened first', { type: 'integer', minimum: 1, maximum: 200, default: 20 })],
         responses: { ...ok('alert episodes'), ...errors(400, 401, 503) } } },
       '/v1/alerts/{id}/ack': { post: { summary: 'Acknowledge an alert (admin)', parameters: [alertId],
         requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/Ack' } } } },

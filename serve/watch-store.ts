@@ -25,7 +25,7 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
     const at = i.path.map(String);
     // One entry per unknown key, so that the path names the offending field itself.
     if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...at, k].join('.'), message: 'unknown field: remove it or check its spelling' }));
-    return [{ path: at.join('.'), message: i.message }];
+    return [{ path: at.join('.'), message: i.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is required (a $1)') }];
   });
 }
 
@@ -132,7 +132,7 @@ export class WatchStore {
     this.seen = sig;
     try { return parseWatchList(json); } catch (e) {
       const err = e as WatchListError;
-      return new WatchListError(err.errors, `watches file ${file}: ${err.message}`, { cause: e });
+      return new WatchListError(err.errors, `watches file ${file}: ${err.message}`);
     }
   }
 }

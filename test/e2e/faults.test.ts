@@ -21,7 +21,7 @@ import { migrate, openStore, type Store } from '../../sinks/clickhouse/client.js
 import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
 import { Receiver } from '../receiver.js';
 import { closingPosts, countTruth } from '../truth.js';
-import { feed, kill, startWorker, watchesFile, workerEnv, type Worker } from './harness.js';
+import { feed, startWorker, stopWorker, watchesFile, workerEnv, type Worker } from './harness.js';
 
 const START = Date.parse('2026-11-24T10:00:00Z');
 const M = 60_000;
@@ -76,7 +76,7 @@ async function runCase(name: string, opts: { processors?: number; webhookDown?: 
     workers.push(w);
     void w.exited.then(async (code) => {
       // A worker that died on its own (not killed by the test) is restarted, as Kubernetes would.
-      if (!stopping && code !== null && !(w as Worker & { killed?: boolean }).killed) { workers.splice(workers.indexOf(w), 1); await start(kind).catch(() => {}); }
+      if (!stopping && code !== null && !w.killed) { workers.splice(workers.indexOf(w), 1); await start(kind).catch(() => {}); }
     });
     return w;
   };
@@ -114,14 +114,14 @@ async function runCase(name: string, opts: { processors?: number; webhookDown?: 
     expect(hook.unique().map((r) => String(r.headers['idempotency-key'])).sort()).toEqual(alertIds);
   } finally {
     stopping = true;
-    await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));
+    await Promise.all(workers.map((w) => stopWorker(w, 'SIGTERM')));
     await ingest.close();
     await store.close();
     await hook.close();
   }
 }
 
-const killed = (w: Worker) => { (w as Worker & { killed?: boolean }).killed = true; return kill(w, 'SIGKILL'); };
+const killed = (w: Worker) => stopWorker(w, 'SIGKILL');
 const pick = (ws: Worker[], kind: string) => ws.find((w) => w.kind === kind)!;
 
 describe('fault suite', () => {
@@ -178,7 +178,7 @@ describe('fault suite', () => {
     await runCase('sigterm', {}, ({ start, workers }) => [
       [0.5, async () => {
         const all = [...workers];
-        const codes = await Promise.all(all.map((w) => { (w as Worker & { killed?: boolean }).killed = true; return kill(w, 'SIGTERM'); }));
+        const codes = await Promise.all(all.map((w) => stopWorker(w, 'SIGTERM')));
         expect(codes).toEqual(all.map(() => 0));
         workers.splice(0, workers.length);
         await start('process'); await start('sink');

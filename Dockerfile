@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1.7
+# The trendstream image: one image, every worker, chosen by argument —
+#   docker run IMAGE ingest | process | sink | serve   (or: detect, demo, --help)
+# Multi-stage: `deps` installs production dependencies only, `build` type-checks the
+# sources with the dev tools, `runtime` is Node 24 LTS slim as an unprivileged user.
+# The code runs as TypeScript through tsx (a production dependency): no emit step.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- production dependencies --------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# `npm ci` rejects this lock file: chdb lists per-platform engines npm leaves out of it.
+# EMBEDDED=true keeps chdb's in-process ClickHouse engine (~540 MB) for single-container
+# demos; workers in compose and Kubernetes talk to a ClickHouse server and drop it.
+# (--omit=optional would also drop esbuild's platform binary, which tsx needs.)
+ARG EMBEDDED=false
+RUN --mount=type=cache,target=/root/.npm \
+    npm install --omit=dev --no-audit --no-fund \
+ && if [ "$EMBEDDED" != "true" ]; then rm -rf node_modules/@chdb; fi
+
+# ---- type check with the dev tools (fails the build on a type error) ------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+COPY . .
+RUN npx tsc --noEmit -p . \
+ && rm -rf node_modules test bench scripts
+
+# ---- runtime --------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    TRENDSTREAM_HTTP_PORT=9464 \
+    TRENDSTREAM_INGEST_PORT=8080 \
+    TSX_DISABLE_CACHE=1
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app ./
+# The `node` user (uid 1000) ships with the image; the code stays root-owned and
+# read-only to it. Writable state (embedded store, tsx cache) goes to /data and /tmp.
+RUN mkdir -p /data && chown node:node /data
+USER node
+ENV TRENDSTREAM_CHDB_PATH=/data/chdb
+EXPOSE 8080 9464
+ENTRYPOINT ["node", "bin/trendstream.mjs"]
+CMD ["--help"]

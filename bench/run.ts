@@ -1,0 +1,329 @@
+// `npm run bench -- --json FILE`: the benchmark (issue 6). Starts Kafka and the ClickHouse
+// server locally, runs a fixed generated workload (1,000,000 posts by default), and measures
+// each stage side by side with its baselines in the same run: Kafka's own perf tools (the
+// physical limit) and a Kafka Streams peer (bench/peers/kafka-streams) on the same topics.
+// Ratios decide; absolute figures are reported beside them.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, Partitioners, type PartitionMetadata } from 'kafkajs';
+import { startClickHouse } from '../deploy/local/clickhouse.js';
+import { KAFKA_VERSION, startKafka } from '../deploy/local/kafka.js';
+import { scrape, startWorker, stopWorker, watchesFile, workerEnv, type Worker, type WorkerKind } from '../deploy/local/workers.js';
+import { generate, type GeneratorOptions } from '../ingest/generator.js';
+import { postKey, postToJson, type Post } from '../ingest/post.js';
+import { postCodec } from '../ingest/producer.js';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/log.js';
+import { Metrics } from '../lib/metrics.js';
+import { startPipeline, type Pipeline } from '../lib/pipeline.js';
+import { detectPosts } from '../processors/detect.js';
+import { migrate, openStore, type Store } from '../sinks/clickhouse/client.js';
+import { quantile } from './score.js';
+import { consumerPerf, producerPerf } from './kafka-perf.js';
+import { EVAL_WATCHES } from './scenarios.js';
+import { readPosts } from '../cli/detect.js';
+import { createServer } from 'node:http';
+
+const arg = (name: string, dflt?: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const N = Number(arg('--posts', process.env.BENCH_POSTS ?? '1000000'));
+const jsonOut = arg('--json');
+const KAFKA_PORT = 49092;
+const CH_PORT = 48123;
+const M = 60_000;
+const START = Date.parse('2026-11-24T06:00:00Z');
+const log = createLogger('warn');
+const results: Record<string, unknown> = {};
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+function workload(prefixSeed: number): GeneratorOptions {
+  const minutes = 600;
+  return {
+    seed: prefixSeed, start: START, minutes, postsPerMinute: Math.ceil((N * 1.02) / minutes), rhythm: false, disorderMs: 20_000, watches: EVAL_WATCHES,
+    events: [
+      { kind: 'burst', tag: 'Sturmflut', at: START + 120 * M, peakPerMinute: 600, rampMinutes: 2, durationMinutes: 30, lang: 'de' },
+      { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 240 * M, peakPerMinute: 500, rampMinutes: 3, durationMinutes: 40, tag: 'Bahnchaos' },
+      { kind: 'campaign', tag: 'KaufJetzt', at: START + 360 * M, perMinute: 300, durationMinutes: 20, accounts: 30 },
+      { kind: 'firestorm', watch: 'telekom', at: START + 480 * M, peakPerMinute: 400, rampMinutes: 3, durationMinutes: 40 },
+    ],
+  };
+}
+
+function posts(seed: number): Post[] {
+  const out: Post[] = [];
+  for (const p of generate(workload(seed))) { out.push(p); if (out.length >= N) break; }
+  return out;
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, everyMs = 200): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined as T);
+    if (v !== undefined && ok(v)) return v;
+    if (Date.now() > end) throw new Error(`benchmark step timed out (last value ${JSON.stringify(v)})`);
+    await sleep(everyMs);
+  }
+}
+
+/** Peak RSS of each worker kind, sampled once a second while a phase runs. */
+const peakRss: Record<string, number> = {};
+function sampleRss(workers: Worker[]): () => void {
+  const t = setInterval(() => {
+    for (const w of workers) {
+      void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => {
+        peakRss[w.kind] = Math.max(peakRss[w.kind] ?? 0, b / 2 ** 20);
+      }).catch(() => {});
+    }
+  }, 1000);
+  return () => clearInterval(t);
+}
+
+/** Sends posts as fast as Kafka takes them, several batches in flight; returns posts/s. */
+async function produceAll(p: Pipeline, all: Post[], inFlight = 4, chunk = 5000): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < all.length) {
+      const i = next; next += chunk;
+      await p.producer!.send(all.slice(i, i + chunk));
+    }
+  }));
+  return all.length / ((performance.now() - t0) / 1000);
+}
+
+async function count(store: Store, db: string, table = 'posts'): Promise<number> {
+  const [r] = await (await store.query({ query: `SELECT toString(count()) AS n FROM ${db}.${table}`, format: 'JSONEachRow' })).json<{ n: string }>();
+  return Number(r!.n);
+}
+
+async function main(): Promise<void> {
+  const t00 = Date.now();
+  say(`trendstream benchmark: ${N.toLocaleString('en')} posts, Kafka ${KAFKA_VERSION}, ClickHouse server (Debian), ${os.cpus().length} cores`);
+  const kafka = await startKafka({ port: KAFKA_PORT, name: 'bench-kafka', fresh: true });
+  const ch = await startClickHouse({ port: CH_PORT, name: 'bench-clickhouse' });
+  const brokers = kafka.brokers;
+  const wfile = watchesFile(EVAL_WATCHES);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    say('generating the workload…');
+    const all = posts(1);
+    const avgBytes = Math.round(all.slice(0, 20_000).reduce((n, p) => n + postCodec().encode({ ...p, ingested_at: 0 }).length, 0) / 20_000);
+    const multiTag = all.filter((p) => p.hashtags.length >= 2).length / all.length;
+    Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 } });
+
+    // 1. The physical limit: Kafka's perf tools on records of our average size.
+    const perfCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'perf.' }, clickhouse: { url: ch.url } } });
+    const perf = await startPipeline({ config: perfCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+    await perf.close();
+    say('baseline: kafka-producer-perf-test / kafka-consumer-perf-test…');
+    results.kafka_produce_records_per_s = Math.round(await producerPerf({ brokers, topic: 'perf.posts', records: N, recordSize: avgBytes }));
+    results.kafka_consume_records_per_s = Math.round(await consumerPerf({ brokers, topic: 'perf.posts', records: N }));
+
+    // 2. Ingest: validated posts encoded and produced (idempotent, acks=all), as fast as Kafka takes them.
+    const pre = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'stage.' }, clickhouse: { url: ch.url, database: 'bench_stage' } } });
+    const ingest = await startPipeline({ config: pre, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+    say('ingest: producing the workload…');
+    results.ingest_posts_per_s = Math.round(await produceAll(ingest, all));
+    await ingest.close();
+
+    const env = (prefix: string, db: string, extra = {}) => ({ ...workerEnv({ brokers, clickhouseUrl: ch.url, database: db, prefix }), ...extra });
+    // 3. Stage A alone over the filled `posts` topic.
+    say('stage A over the filled posts topic…');
+    const a = await startWorker('stage-a', env('stage.', 'bench_stage'), wfile);
+    let stopRss = sampleRss([a]);
+    const aStart = await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
+    await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n >= N, 900_000);
+    results.stage_a_posts_per_s = Math.round(N / ((performance.now() - aStart) / 1000));
+    stopRss(); await stopWorker(a);
+
+    // 4. Stage B alone over the filled `hashtag-counts` topic.
+    say('stage B over the filled hashtag-counts topic…');
+    const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const partials = (await admin.fetchTopicOffsets('stage.hashtag-counts')).reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    const b = await startWorker('stage-b', env('stage.', 'bench_stage'), wfile);
+    stopRss = sampleRss([b]);
+    const bStart = await until(() => scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
+    // Transaction markers take offsets too: count records processed, which is all non-marker records.
+    await until(async () => {
+      const got = await scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"');
+      const lag = await scrape(b, 'trendstream_consumer_lag_messages', 'component_id="stage-b"');
+      return { got, lag };
+    }, (v) => v.got > 0 && v.lag <= 6, 900_000);
+    const bGot = await scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"');
+    results.stage_b_partials_per_s = Math.round(bGot / ((performance.now() - bStart) / 1000));
+    results.hashtag_counts_records = partials;
+    stopRss(); await stopWorker(b);
+
+    // 5. The Kafka Streams peer over the same filled `posts` topic, same partitions and guarantee.
+    try {
+      const { buildPeer, startPeer } = (await import(new URL('./peers/kafka-streams/peer.ts', import.meta.url).href)) as PeerModule;
+      say('Kafka Streams peer over the same posts topic…');
+      await buildPeer();
+      const peer = startPeer({ brokers, prefix: 'stage.', appId: 'bench-ks', guarantee: 'exactly_once_v2', commitIntervalMs: 100 });
+      stops.push(() => peer.stop());
+      const ks = await peerRate(peer);
+      results.kafka_streams_posts_per_s = Math.round(ks);
+      results.kafka_streams_config = { processing_guarantee: 'exactly_once_v2', commit_interval_ms: 100, threads: 1, partitions: 6 };
+      await peer.stop();
+      results.ratio_to_kafka_streams = Number(((results.stage_a_posts_per_s as number) / ks).toFixed(2));
+    } catch (e) {
+      say(`Kafka Streams peer unavailable: ${(e as Error).message}`);
+      results.kafka_streams_posts_per_s = null;
+    }
+    await admin.disconnect();
+
+    // 6. Sink alone over the filled `posts` topic: rows written to ClickHouse per second.
+    say('sink over the filled posts topic…');
+    const sinkStore = openStore({ url: ch.url, database: 'bench_stage', username: 'default', password: '', path: '' });
+    await migrate(sinkStore, 'bench_stage');
+    const s = await startWorker('sink', env('stage.', 'bench_stage'), wfile);
+    stopRss = sampleRss([s]);
+    const sStart = await until(() => count(sinkStore, 'bench_stage'), (n) => n > 0, 120_000, 50).then(() => performance.now());
+    await until(() => count(sinkStore, 'bench_stage'), (n) => n >= N, 900_000, 250);
+    results.sink_rows_per_s = Math.round(N / ((performance.now() - sStart) / 1000));
+    stopRss(); await stopWorker(s);
+    await sinkStore.close();
+
+    // 7. End to end, all workers running: ingest → ClickHouse `posts`, sustained.
+    say('end to end…');
+    const e2eCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'e2e.' }, clickhouse: { url: ch.url, database: 'bench_e2e' } } });
+    const e2eIngest = await startPipeline({ config: e2eCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+    const e2eStore = openStore(e2eCfg.clickhouse);
+    await migrate(e2eStore, 'bench_e2e');
+    const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile)];
+    stopRss = sampleRss(ws);
+    const e0 = performance.now();
+    await produceAll(e2eIngest, all);
+    await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
+    results.e2e_posts_per_s = Math.round(N / ((performance.now() - e0) / 1000));
+    stopRss();
+    await Promise.all(ws.map((w) => stopWorker(w)));
+    await e2eIngest.close();
+    await e2eStore.close();
+
+    // 8. Freshness and alert latency at half the sustained maximum load.
+    say('freshness and alert latency at half load…');
+    Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, Math.round((results.e2e_posts_per_s as number) / 2))));
+
+    // 9. detect in-process over a file.
+    say('detect over a file…');
+    const file = path.join(os.tmpdir(), `bench-posts-${process.pid}.ndjson`);
+    writeFileSync(file, all.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n');
+    const d0 = performance.now();
+    const read: Post[] = [];
+    for await (const p of readPosts(file, { lines: 0 })) read.push(p);
+    let events = 0;
+    for (const _ of detectPosts(read, { latenessMs: 30_000, watches: EVAL_WATCHES })) events++;
+    results.detect_posts_per_s = Math.round(N / ((performance.now() - d0) / 1000));
+    results.detect_events = events;
+
+    results.peak_rss_mib = Object.fromEntries(Object.entries(peakRss).map(([k, v]) => [k, Math.round(v)]));
+    results.ratio_stage_a_to_kafka_consume = Number(((results.stage_a_posts_per_s as number) / (results.kafka_consume_records_per_s as number)).toFixed(3));
+    results.ratio_ingest_to_kafka_produce = Number(((results.ingest_posts_per_s as number) / (results.kafka_produce_records_per_s as number)).toFixed(3));
+    results.wall_seconds = Math.round((Date.now() - t00) / 1000);
+  } finally {
+    for (const s of stops) await s().catch(() => {});
+    await kafka.stop();
+    await ch.stop();
+  }
+  printTable();
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2) + '\n');
+}
+
+interface PeerModule {
+  buildPeer(): Promise<string>;
+  startPeer(o: { brokers: string; prefix: string; appId: string; guarantee?: string; commitIntervalMs?: number }): { progress: AsyncIterable<{ consumed: number; t: number }>; stop(): Promise<void> };
+}
+
+async function peerRate(peer: { progress: AsyncIterable<{ consumed: number; t: number }> }): Promise<number> {
+  let first: { consumed: number; t: number } | null = null;
+  for await (const p of peer.progress) {
+    if (!first && p.consumed > 0) first = p;
+    if (first && p.consumed >= N) return (p.consumed - first.consumed) / ((p.t - first.t) / 1000);
+  }
+  throw new Error('the peer stopped before consuming the workload');
+}
+
+async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: string, extra?: object) => NodeJS.ProcessEnv, wfile: string, rate: number): Promise<Record<string, unknown>> {
+  const received = new Map<string, number>();
+  const hook = createServer((req, res) => {
+    const id = String(req.headers['idempotency-key']);
+    if (!received.has(id)) received.set(id, Date.now());
+    req.resume(); res.writeHead(200).end();
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/`;
+  const cfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'half.' }, clickhouse: { url: chUrl, database: 'bench_half' } } });
+  const ingest = await startPipeline({ config: cfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+  const store = openStore(cfg.clickhouse);
+  await migrate(store, 'bench_half');
+  const extra = { TRENDSTREAM_WEBHOOK_URL: hookUrl, TRENDSTREAM_WEBHOOK_SECRET: 'bench-secret-0123456789' };
+  const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile), await startWorker('sink', env('half.', 'bench_half', extra), wfile)];
+  const stopRss = sampleRss(ws);
+  // Half-load run: 40 s of the workload paced at `rate` posts/s (fresh ids: another seed).
+  const n = Math.min(N, rate * 40);
+  const all = posts(2).slice(0, n);
+  const partitioner = Partitioners.DefaultPartitioner();
+  const meta: PartitionMetadata[] = Array.from({ length: 6 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  const streamTime = new Array<number>(6).fill(-Infinity);
+  const accepted: { t: number; minStream: number }[] = [];
+  const sampled = new Map<string, number>();
+  const chunk = Math.max(50, Math.round(rate / 20));
+  const t0 = Date.now();
+  for (let i = 0; i < all.length; i += chunk) {
+    const slice = all.slice(i, i + chunk);
+    for (const p of slice) {
+      const part = partitioner({ topic: 'half.posts', partitionMetadata: meta, message: { key: postKey(p), value: null } });
+      streamTime[part] = Math.max(streamTime[part]!, p.created_at);
+    }
+    await ingest.producer!.send(slice);
+    const now = Date.now();
+    accepted.push({ t: now, minStream: Math.min(...streamTime) });
+    for (let j = 0; j < slice.length; j += 100) sampled.set(slice[j]!.id, now);
+    const due = t0 + ((i + chunk) / rate) * 1000;
+    if (due > Date.now()) await sleep(due - Date.now());
+  }
+  // Freshness: poll ClickHouse for the sampled ids until each is queryable.
+  const seen = new Map<string, number>();
+  const ids = [...sampled.keys()];
+  const end = Date.now() + 120_000;
+  while (seen.size < ids.length && Date.now() < end) {
+    const missing = ids.filter((id) => !seen.has(id)).slice(0, 2000);
+    const rows = await (await store.query({ query: `SELECT id FROM bench_half.posts WHERE id IN (${missing.map((x) => `'${x}'`).join(',')})`, format: 'JSONEachRow' })).json<{ id: string }>();
+    const now = Date.now();
+    for (const r of rows) if (!seen.has(r.id)) seen.set(r.id, now);
+    await sleep(20);
+  }
+  const fresh = ids.filter((id) => seen.has(id)).map((id) => seen.get(id)! - sampled.get(id)!);
+  // Alert latency: from the acceptance of the post that moved every partition past the alert's decision time.
+  await sleep(5000);
+  const alerts = await (await store.query({ query: `SELECT id, toUnixTimestamp(detected_at) * 1000 AS at FROM bench_half.alerts FINAL`, format: 'JSONEachRow' })).json<{ id: string; at: number }>();
+  const latencies: number[] = [];
+  for (const a of alerts) {
+    const decisive = accepted.find((c) => c.minStream >= Number(a.at));
+    const got = received.get(a.id);
+    if (decisive && got) latencies.push(got - decisive.t);
+  }
+  stopRss();
+  await Promise.all(ws.map((w) => stopWorker(w)));
+  await ingest.close();
+  await store.close();
+  hook.close();
+  return {
+    half_load_posts_per_s: rate,
+    freshness_p50_ms: Math.round(quantile(fresh, 0.5)), freshness_p99_ms: Math.round(quantile(fresh, 0.99)), freshness_samples: fresh.length,
+    alert_latency_p99_ms: latencies.length ? Math.round(quantile(latencies, 0.99)) : null, alert_latency_samples: latencies.length,
+  };
+}
+
+function printTable(): void {
+  const rows: [string, unknown][] = Object.entries(results).filter(([, v]) => typeof v !== 'object' || v === null);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  console.log('\n| metric | value |\n| --- | --- |');
+  for (const [k, v] of rows) console.log(`| ${k.padEnd(w)} | ${typeof v === 'number' ? v.toLocaleString('en') : String(v)} |`);
+  for (const [k, v] of Object.entries(results)) if (v && typeof v === 'object') console.log(`| ${k} | ${JSON.stringify(v)} |`);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
