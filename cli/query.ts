@@ -132,7 +132,9 @@ function withApi(cmd: Command): Command {
 }
 
 const target = (o: { url: string; token?: string }): ApiTarget => {
-  try { new URL(o.url); } catch { throw new UsageError(`--url must be an http(s) URL like ${DEFAULT_API_URL}, not ${JSON.stringify(o.url)}`); }
+  let protocol = '';
+  try { protocol = new URL(o.url).protocol; } catch { /* reported below */ }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`--url must be an http(s) URL like ${DEFAULT_API_URL}, not ${JSON.stringify(o.url)}`);
   return { url: o.url, token: o.token || undefined };
 };
 

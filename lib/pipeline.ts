@@ -131,7 +131,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
         if (!stages.has(id)) continue;
-        const w = new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }) });
+        const w = new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
+          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100 } : {}) });
         await w.start();
         closers.push(() => w.close());
         ready.push(() => w.ready);

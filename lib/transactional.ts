@@ -36,6 +36,9 @@ export interface TransactionalWorkerOptions {
   log: Logger;
   /** Bytes fetched per partition per batch. */
   maxBytesPerPartition?: number;
+  /** A fetch waits for this many bytes (or `maxWaitMs`): bigger batches mean fewer transactions. */
+  minBytes?: number;
+  maxWaitMs?: number;
 }
 
 export class TransactionalWorker {
@@ -49,6 +52,7 @@ export class TransactionalWorker {
   constructor(private readonly kafka: Kafka, private readonly o: TransactionalWorkerOptions) {
     this.consumer = kafka.consumer({
       groupId: o.groupId, readUncommitted: false, maxBytesPerPartition: o.maxBytesPerPartition ?? 4 << 20,
+      minBytes: o.minBytes ?? 1, maxWaitTimeInMs: o.maxWaitMs ?? 100,
       maxBytes: 32 << 20, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false,
     });
   }
@@ -73,7 +77,8 @@ export class TransactionalWorker {
         if (!mine.has(p)) { this.producers.delete(p); void prod.disconnect().catch(() => {}); }
       }
     });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (b) => this.batch(b) });
+    // Partitions have their own transactional producers, so their transactions overlap safely.
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch: (b) => this.batch(b) });
     this.running = true;
   }
 

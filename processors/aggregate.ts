@@ -34,14 +34,26 @@ export const TEXT_SAMPLE = 16;
 export const SAMPLES = 3;
 const YOUNG_MS = 30 * 86_400_000;
 
-export interface Enriched { post: Post; lang: string; scores: TextScores; watches: string[]; mentioned: string[] }
+export interface Enriched {
+  post: Post;
+  lang: string;
+  scores: TextScores;
+  watches: string[];
+  mentioned: string[];
+  /** Hashes computed once per post, whatever number of keys it counts for. */
+  authorHash: number;
+  idHash: number;
+  young: boolean;
+  simhash?: number;
+}
 
 /** Adds language and text scores and the matching watches to a post. */
 export function enrich(post: Post, matcher: WatchMatcher | null): Enriched {
   const lang = post.lang ?? detectLanguage(post.text);
   const scores = analyse(post.text, lang);
   const m = matcher ? matcher.match(post) : { watches: [], mentioned: [] };
-  return { post, lang, scores, watches: m.watches, mentioned: m.mentioned };
+  const young = (post.author.created_at !== null && post.created_at - post.author.created_at < YOUNG_MS) || post.author.followers === 0;
+  return { post, lang, scores, watches: m.watches, mentioned: m.mentioned, authorHash: hash32(post.author.id), idHash: hash32(`${post.platform}:${post.id}`), young };
 }
 
 export const tagKey = (tag: string): string => `t:${tag}`;
@@ -78,18 +90,17 @@ export function mergeInto(dst: Aggregate, src: Aggregate): void {
 function addPost(a: Aggregate, e: Enriched, mentioned: boolean): void {
   const p = e.post;
   a.posts++;
-  a.authors.add(hash32(p.author.id));
-  const young = (p.author.created_at !== null && p.created_at - p.author.created_at < YOUNG_MS) || p.author.followers === 0;
-  if (young) a.young++;
+  a.authors.add(e.authorHash);
+  if (e.young) a.young++;
   if (e.scores.negative) a.negative++;
   if (e.scores.positive) a.positive++;
   if (e.scores.toxic) a.toxic++;
   a.sentiment_milli += Math.round(e.scores.sentiment * 1000);
   a.arousal_milli += Math.round(e.scores.arousal * 1000);
   if (mentioned) a.pressure++;
-  const idHash = hash32(`${p.platform}:${p.id}`);
+  const idHash = e.idHash;
   if (a.texts.length < TEXT_SAMPLE || idHash < a.texts[a.texts.length - 1]!.id_hash) {
-    a.texts.push({ id_hash: idHash, simhash: simhash(p.text) });
+    a.texts.push({ id_hash: idHash, simhash: (e.simhash ??= simhash(p.text)) });
     a.texts.sort((x, y) => x.id_hash - y.id_hash || x.simhash - y.simhash);
     if (a.texts.length > TEXT_SAMPLE) a.texts.length = TEXT_SAMPLE;
   }
@@ -110,7 +121,7 @@ export class AggregateBuilder {
     // The whole stream's volume: detectors measure each key against it, so the daily rhythm cancels out.
     const all = this.get(ALL_KEY, minute);
     all.posts++;
-    all.authors.add(hash32(e.post.author.id));
+    all.authors.add(e.authorHash);
     for (const tag of e.post.hashtags) addPost(this.get(tagKey(tag), minute), e, false);
     for (const w of e.watches) addPost(this.get(watchKey(w), minute), e, e.mentioned.includes(w));
   }

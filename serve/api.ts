@@ -367,9 +367,9 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const where = `has(hashtags, ${tq}) AND created_at >= toDateTime(${from}) AND created_at < toDateTime(${to})`;
       const young = `(author_followers = 0 OR (toUnixTimestamp(author_created_at) > 0 AND toUnixTimestamp(created_at) - toUnixTimestamp(author_created_at) < 30 * 86400))`;
       const [summary, langs, coTags, authors, samples] = await Promise.all([
-        one<{ posts: string; authors: string; young: string; negative: string; toxic: string; sentiment: number | null }>(`
-          SELECT count() AS posts, uniqExact(author_id) AS authors, sum(${young}) AS young, sum(negative) AS negative, sum(toxic) AS toxic,
-                 avg(sentiment) AS sentiment
+        one<{ posts: string; authors: string; young_n: string; negative_n: string; toxic_n: string; sentiment_avg: number | null }>(`
+          SELECT count() AS posts, uniqExact(author_id) AS authors, sum(${young}) AS young_n, sum(negative) AS negative_n, sum(toxic) AS toxic_n,
+                 avg(sentiment) AS sentiment_avg
           FROM ${t('posts')} FINAL WHERE ${where}`),
         rows<{ lang: string; posts: string }>(`SELECT lang, count() AS posts FROM ${t('posts')} FINAL WHERE ${where} GROUP BY lang ORDER BY posts DESC, lang LIMIT 10`),
         rows<{ tag: string; posts: string }>(`
@@ -391,8 +391,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
         hashtag: tag, from: iso(from), to: iso(to),
         trend: latest ? { state: latest.state, trending: latest.state !== 'ended', inauthentic: latest.inauthentic === 1, velocity: latest.velocity, score: latest.score, updated_at: iso(latest.detected_ts) } : null,
         posts, authors: num(summary?.authors ?? 0),
-        young_share: share(summary?.young), negative_share: share(summary?.negative), toxic_share: share(summary?.toxic),
-        sentiment_avg: posts ? Number(summary?.sentiment ?? 0) : 0,
+        young_share: share(summary?.young_n), negative_share: share(summary?.negative_n), toxic_share: share(summary?.toxic_n),
+        sentiment_avg: posts ? Number(summary?.sentiment_avg ?? 0) : 0,
         languages: langs.map((r) => ({ lang: r.lang, posts: num(r.posts) })),
         co_hashtags: coTags.map((r) => ({ hashtag: r.tag, posts: num(r.posts) })),
         authors_top: authors.map((r) => ({
@@ -500,8 +500,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const [feedback, posts] = await Promise.all([
         ids.length ? rows<FeedbackRow>(`SELECT alert_id, kind, verdict, note, actor, toUnixTimestamp(created_at) AS created_ts FROM ${t('alert_feedback')}
           WHERE alert_id IN (${ids.map(quote).join(', ')}) ORDER BY created_at, alert_id`) : [],
-        sampleIds.length ? rows<{ platform: string; id: string; text: string; author_handle: string; lang: string; created_ts: number }>(`
-          SELECT platform, id, any(text) AS text, any(author_handle) AS author_handle, any(lang) AS lang, toUnixTimestamp(min(created_at)) AS created_ts
+        sampleIds.length ? rows<{ platform: string; id: string; post_text: string; handle: string; post_lang: string; created_ts: number }>(`
+          SELECT platform, id, any(text) AS post_text, any(author_handle) AS handle, any(lang) AS post_lang, toUnixTimestamp(min(created_at)) AS created_ts
           FROM ${t('posts')} WHERE id IN (${sampleIds.map(quote).join(', ')}) GROUP BY platform, id`) : [],
       ]);
       const postByKey = new Map(posts.map((p) => [`${p.platform}\n${p.id}`, p]));
@@ -514,7 +514,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
           watch_name: names.get(episode.watch) ?? null,
           samples: episode.samples.map((s) => {
             const p = postByKey.get(`${s.platform}\n${s.id}`);
-            return p ? { ...s, text: p.text, author_handle: p.author_handle, lang: p.lang, created_at: iso(p.created_ts) } : s;
+            return p ? { ...s, text: p.post_text, author_handle: p.handle, lang: p.post_lang, created_at: iso(p.created_ts) } : s;
           }),
           acknowledged: ack ? { at: iso(ack.created_ts), actor: ack.actor, note: ack.note } : null,
           feedback: mine.filter((f) => f.kind === 'feedback').map((f) => ({ verdict: f.verdict, note: f.note, at: iso(f.created_ts), actor: f.actor })),

@@ -12,9 +12,10 @@
 -- Sharding keys keep every copy of a row on one shard, so the Replacing engines (and
 -- FINAL, which each shard applies to its own part) still deduplicate replays: posts by
 -- (platform, id), aggregates and events by their key. Replicated engines also drop a
--- repeated identical insert block. Write through the Distributed tables with
--- insert_distributed_sync=1 where the server has it, so an acknowledged insert is on the
--- shards before the sink commits its Kafka offsets.
+-- repeated identical insert block. Write through the Distributed tables with the setting
+-- insert_distributed_sync=1 (18.16 has it), so an acknowledged insert is on the shards
+-- before the sink commits its Kafka offsets. Checked on 18.16 with ZooKeeper: the DDL
+-- applies (twice, idempotently), and a replayed insert reads back once with FINAL.
 
 CREATE DATABASE IF NOT EXISTS {db} ON CLUSTER {cluster};
 

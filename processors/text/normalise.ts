@@ -5,18 +5,20 @@ const HASHTAG = /(?<![\p{L}\p{N}_])#([\p{L}\p{M}\p{N}_]+)/gu;
 const HAS_LETTER = /\p{L}/u;
 const MENTION = /(?<![\p{L}\p{N}_@])@[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?/gu;
 
+// Characters whose full case folding differs from toLowerCase() (CaseFolding F entries and the
+// final sigma): ß ſ ς ŉ ǰ ΐ ΰ ẖ–ẚ ẞ, the Greek iota-subscript forms, and Armenian և.
+const SPECIAL_FOLD = /[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇῌῒΐῖῗῢ-ῤῦῧῲ-ῴῶῷῼև]/gu;
+
 /**
  * Unicode full case folding (CaseFolding C+F) between two NFKC passes. JavaScript has no
- * casefold; lower-upper-lower gives the full mappings (ß→ss, ẞ→ss, ς→σ, ſ→s) except for the
- * dotless ı, which folding keeps distinct from i.
+ * casefold: toLowerCase() covers the simple mappings, and the few full ones (ß→ss, ẞ→ss,
+ * ς→σ, ſ→s, …) go through upper-then-lower. The dotless ı stays distinct from i.
  */
 export function fold(s: string): string {
-  const nfkc = s.normalize('NFKC');
   // ASCII fast path: the common case in the hot loop.
-  if (/^[\x00-\x7f]*$/.test(nfkc)) return nfkc.toLowerCase();
-  let out = '';
-  for (const ch of nfkc) out += ch === 'ı' ? ch : ch.toLowerCase().toUpperCase().toLowerCase();
-  return out.normalize('NFKC');
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  const lower = s.normalize('NFKC').toLowerCase();
+  return lower.replace(SPECIAL_FOLD, (ch) => ch.toUpperCase().toLowerCase()).normalize('NFKC');
 }
 
 /** A hashtag as compared everywhere: leading `#`s stripped, then folded. Empty when not a valid tag. */

@@ -17,7 +17,7 @@
       watches: 'Watches', watch: 'Watch', severity: 'Severity', opened: 'Opened', state: 'State', feedback: 'Feedback',
       tokenPrompt: 'This dashboard needs an access token.', useToken: 'Use token', noAlerts: 'No open alerts.', noTrends: 'Nothing is trending right now.',
       noHistory: 'No alerts yet.', noWatches: 'No watches configured.', noData: 'No data yet.', loading: 'Loading…',
-      updated: 'Updated', streamTime: 'stream time', asOf: 'up to', failed: 'Could not load', unauthorized: 'Token missing or not accepted.',
+      updated: 'Updated', streamTime: 'stream time', time: 'Time', asOf: 'up to', failed: 'Could not load', unauthorized: 'Token missing or not accepted.',
       posts: 'posts', authors: 'authors/min', negative: 'negative', pressure: 'addressing the handles', velocity: 'velocity',
       inauthentic: 'inauthentic', inauthenticTitle: 'Driven by bots, fake profiles or a coordinated campaign rather than many independent people',
       since: 'since', open: 'open', resolved: 'resolved', acknowledged: 'acknowledged', ack: 'Acknowledge', useful: 'Useful', falseAlarm: 'False alarm',
@@ -38,7 +38,7 @@
       watches: 'Beobachtet', watch: 'Beobachtung', severity: 'Stufe', opened: 'Ausgelöst', state: 'Status', feedback: 'Bewertung',
       tokenPrompt: 'Dieses Dashboard braucht einen Zugangs-Token.', useToken: 'Token verwenden', noAlerts: 'Keine offenen Alarme.', noTrends: 'Gerade trendet nichts.',
       noHistory: 'Noch keine Alarme.', noWatches: 'Keine Beobachtungen eingerichtet.', noData: 'Noch keine Daten.', loading: 'Lädt…',
-      updated: 'Aktualisiert', streamTime: 'Datenstand', asOf: 'bis', failed: 'Laden fehlgeschlagen', unauthorized: 'Token fehlt oder wurde nicht akzeptiert.',
+      updated: 'Aktualisiert', streamTime: 'Datenstand', time: 'Zeit', asOf: 'bis', failed: 'Laden fehlgeschlagen', unauthorized: 'Token fehlt oder wurde nicht akzeptiert.',
       posts: 'Beiträge', authors: 'Autor:innen/Min.', negative: 'negativ', pressure: 'an die Accounts gerichtet', velocity: 'Tempo',
       inauthentic: 'nicht authentisch', inauthenticTitle: 'Getrieben von Bots, Fake-Profilen oder einer koordinierten Kampagne statt von vielen unabhängigen Menschen',
       since: 'seit', open: 'offen', resolved: 'beendet', acknowledged: 'bestätigt', ack: 'Bestätigen', useful: 'Hilfreich', falseAlarm: 'Fehlalarm',
@@ -63,6 +63,7 @@
     selected: null, // { kind: 'hashtag' | 'watch', id }
     trends: null, alerts: null, watches: null,
     chart: null, chartKey: '',
+    status: null, // { at, asOf } or { error, message }
     timer: 0,
     busy: false,
   };
@@ -147,7 +148,7 @@
   }
 
   function sparkline(spark) {
-    const w = 120, h = 28, pad = 2;
+    const w = 100, h = 28, pad = 2;
     const posts = spark.posts || [];
     const max = Math.max(1, ...posts);
     const s = svg('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, class: 'spark', 'data-testid': 'sparkline', role: 'img' });
@@ -172,11 +173,11 @@
     },
     el('span', { class: 'tagcell' },
       el('button', { class: 'tag', type: 'button', title: t('overTime'), onclick: () => select('hashtag', tr.hashtag) }, `#${tr.hashtag}`),
-      tr.inauthentic ? el('span', { class: 'badge bot', 'data-testid': 'inauthentic', title: t('inauthenticTitle'), text: `⚠ ${t('inauthentic')}` }) : null),
+      tr.inauthentic ? el('span', { class: 'badge bot', 'data-testid': 'inauthentic', title: t('inauthenticTitle'), text: `⚠ ${t('inauthentic')}` }) : null,
+      el('span', { class: 'dim since' }, `${t('since')} ${time(tr.started_at)}`)),
     el('span', { class: 'num', title: t('posts') }, `${int(tr.window.posts)} ${t('posts')}`),
     el('span', { class: 'num dim', title: t('velocity') }, `${x(tr.velocity)}×`),
     sparkline(tr.spark),
-    el('span', { class: 'dim since' }, `${t('since')} ${time(tr.started_at)}`),
     )) : [el('li', { class: 'empty', text: t('noTrends') })]));
   }
 
@@ -307,8 +308,8 @@
       width, height: 260,
       title: sel.kind === 'hashtag' ? `#${sel.id}` : watchName(sel.id),
       scales: { x: { time: true } },
-      axes: [{}, { size: 50 }],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5 }))],
+      axes: [{ values: (u, splits) => splits.map((v) => time(new Date(v * 1000).toISOString())) }, { size: 50 }],
+      series: [{ label: t('time'), value: (u, v) => (v === null || v === undefined ? '--' : dateTime(new Date(v * 1000).toISOString())) }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5 }))],
       hooks: { draw: [(u) => markEvents(u, d.events || [])] },
     }, data, box);
     state.chartKey = key;
@@ -332,6 +333,7 @@
 
   function renderAll() {
     applyTexts();
+    renderStatus();
     renderAlerts();
     renderTrends();
     renderHistory();
@@ -339,10 +341,14 @@
     renderChartSelect();
   }
 
-  function setStatus(text, isError) {
+  /** The status line: last successful refresh and stream time, or why the last one failed. */
+  function renderStatus() {
     const s = $('status');
-    s.textContent = text;
-    s.classList.toggle('error', !!isError);
+    const st = state.status;
+    if (!st) { s.textContent = t('loading'); return; }
+    s.classList.toggle('error', !!st.error);
+    if (st.error) s.textContent = st.error === 401 ? t('unauthorized') : `${t('failed')}: ${st.message}`;
+    else s.textContent = `${t('updated')} ${st.at.toLocaleTimeString(state.lang === 'de' ? 'de-DE' : 'en-GB')}` + (st.asOf ? ` · ${t('streamTime')} ${time(st.asOf)}` : '');
   }
 
   async function refresh() {
@@ -360,11 +366,13 @@
       if (!state.selected) state.selected = defaultSelection();
       renderAll();
       await loadChart();
-      setStatus(`${t('updated')} ${new Date().toLocaleTimeString(state.lang === 'de' ? 'de-DE' : 'en-GB')}` + (trends.as_of ? ` · ${t('streamTime')} ${time(trends.as_of)}` : ''));
+      state.status = { at: new Date(), asOf: trends.as_of };
+      renderStatus();
       document.body.dataset.loaded = 'true';
     } catch (e) {
-      if (e.status === 401) { $('auth').hidden = false; setStatus(t('unauthorized'), true); }
-      else setStatus(`${t('failed')}: ${e.message}`, true);
+      if (e.status === 401) $('auth').hidden = false;
+      state.status = { error: e.status === 401 ? 401 : 'other', message: e.message };
+      renderStatus();
     } finally {
       state.busy = false;
       state.timer = setTimeout(refresh, REFRESH_MS);
@@ -394,6 +402,6 @@
   window.addEventListener('resize', () => { if (state.chart) state.chart.setSize({ width: Math.max(300, $('chart').clientWidth), height: 260 }); });
 
   applyTexts();
-  setStatus(t('loading'));
+  renderStatus();
   refresh();
 })();

@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVAL_WATCHES } from '../../bench/scenarios.js';
 import { ApiUnavailableError, getJson, registerQueryCommands, runAlerts, runTop, runWatchesValidate } from '../../cli/query.js';
 import { UsageError } from '../../cli/detect.js';
+import { freePort } from '../../deploy/local/process.js';
 import { generate } from '../../ingest/generator.js';
+import { registerIngest } from '../../ingest/http.js';
 import { postKey, type Post } from '../../ingest/post.js';
 import { Metrics } from '../../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../../lib/pipeline.js';
@@ -89,7 +91,9 @@ describe('query API on a known scenario', () => {
   beforeAll(async () => {
     store = new WatchStore({ file: watchFile, watches, pollMs: 200, log: testLogger() });
     pipeline = await startPipeline({ config, roles: ['ingest', 'process', 'sink'], log: testLogger(), metrics: new Metrics(), watches: () => store.get(), http: false });
+    // As in a worker: ingest (whose JSON parser hands bodies over as bytes) and the API on one app.
     app = Fastify({ logger: false });
+    registerIngest(app, pipeline.producer!, new Metrics(), config.ingest);
     registerApi(app, { store: pipeline.store!, database: db, watches: store, tokens: { read: [READ], admin: [ADMIN] }, log: testLogger() });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -289,6 +293,13 @@ describe('query API on a known scenario', () => {
     const forbidden = await call(`/v1/alerts/${id}/ack`, { method: 'POST', token: READ });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error).toBe('forbidden');
+    // Without any token configured (dev mode) everything is open, admin routes too.
+    const dev = Fastify({ logger: false });
+    const devWatches = new WatchStore({ watches });
+    registerApi(dev, { store: pipeline.store!, database: db, watches: devWatches, tokens: { read: [], admin: [] } });
+    expect((await dev.inject({ url: '/v1/alerts' })).statusCode).toBe(200);
+    expect((await dev.inject({ method: 'PUT', url: '/v1/watches', payload: watches.slice(0, 1) })).json().watches).toHaveLength(1);
+    await dev.close();
     // The OpenAPI document is public and describes every route.
     const doc = await call('/v1/openapi.json', { token: null });
     expect(doc.status).toBe(200);
@@ -355,8 +366,9 @@ describe('query API on a known scenario', () => {
     expect(out).toMatch(/Recently resolved \(1\):\n {2}Acme Air/);
     await expect(getJson({ url: base, token: 'wrong-token-0123456789abcdef' }, '/v1/trends')).rejects.toBeInstanceOf(UsageError);
     await expect(getJson({ url: base }, '/v1/trends?window=9m')).rejects.toBeInstanceOf(UsageError);
-    await expect(getJson({ url: 'http://127.0.0.1:9' }, '/v1/trends')).rejects.toThrow(ApiUnavailableError);
-    await expect(getJson({ url: 'http://127.0.0.1:9' }, '/v1/trends')).rejects.toThrow(/cannot reach the trendstream API at http:\/\/127\.0\.0\.1:9/);
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await expect(getJson({ url: closed }, '/v1/trends')).rejects.toThrow(ApiUnavailableError);
+    await expect(getJson({ url: closed }, '/v1/trends')).rejects.toThrow(/cannot reach the trendstream API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
 
     const file = path.join(dir, 'check.json');
     writeFileSync(file, JSON.stringify(watches));
@@ -375,5 +387,6 @@ describe('query API on a known scenario', () => {
     await expect(program.parseAsync(['top', '--window', '2h'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
     await expect(program.parseAsync(['alerts', '--limit', '0'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
     await expect(program.parseAsync(['top', '--url', 'not a url'], { from: 'user' })).rejects.toBeInstanceOf(UsageError);
+    await expect(program.parseAsync(['alerts', '--url', 'localhost:8080'], { from: 'user' })).rejects.toBeInstanceOf(UsageError);
   });
 });

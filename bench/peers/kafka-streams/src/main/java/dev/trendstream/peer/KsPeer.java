@@ -123,7 +123,7 @@ public final class KsPeer {
 
   static Topology topology(Options o, PostDeserializer posts) {
     StreamsBuilder b = new StreamsBuilder();
-    KStream<byte[], Post> in = b.stream(o.posts(), Consumed.with(Serdes.ByteArray(), Serdes.serdeFrom(null, posts))
+    KStream<byte[], Post> in = b.stream(o.posts(), Consumed.with(Serdes.ByteArray(), Serdes.serdeFrom((topic, post) -> { throw new UnsupportedOperationException("read-only"); }, posts))
         .withTimestampExtractor(new CreatedAtExtractor()).withName("posts"));
     TimeWindowedKStream<String, Integer> windowed = in
         .peek((k, p) -> processed.increment(), Named.as("count-processed"))
