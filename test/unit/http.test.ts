@@ -41,3 +41,40 @@ describe('bearer tokens', () => {
     expect(tokenAccepted(undefined, [])).toBe(true);
   });
 });
+
+describe('fuzzed bodies', () => {
+  it('answers every mutated line with a post or a reason, never an exception, and keeps every valid line', async () => {
+    const { mulberry32 } = await import('../../ingest/generator.js');
+    const rnd = mulberry32(42);
+    const valid = JSON.stringify({ id: 'base', created_at: '2026-11-27T11:00:00Z', author: { id: 'a', followers: 3 }, text: 'Grüße #Fußball @DB_Bahn', metrics: { likes: 1 } });
+    const mutate = (s: string): Buffer => {
+      const b = Buffer.from(s);
+      const op = Math.floor(rnd() * 6);
+      const i = Math.floor(rnd() * b.length);
+      if (op === 0) b[i] = Math.floor(rnd() * 256);                         // random byte (invalid UTF-8 too)
+      if (op === 1) return Buffer.concat([b.subarray(0, i), b.subarray(i + 1 + Math.floor(rnd() * 10))]); // deletion
+      if (op === 2) return Buffer.concat([b.subarray(0, i), Buffer.from([0]), b.subarray(i)]);            // NUL byte
+      if (op === 3) return Buffer.from(s.replace('"a"', String(Math.floor(rnd() * 1e6))).replace('11:00:00Z', rnd() < 0.5 ? '11:00:00+25:00' : '99:00:00Z'));
+      if (op === 4) return Buffer.from(s.replace('Grüße', 'x'.repeat(Math.floor(rnd() * 40_000))));
+      return Buffer.from(s.replace(/"[a-z_]+":/, '"unknown":'));
+    };
+    for (let round = 0; round < 200; round++) {
+      const lines: Buffer[] = [];
+      const validIds: string[] = [];
+      for (let j = 0; j < 20; j++) {
+        if (rnd() < 0.3) { validIds.push(`v${round}-${j}`); lines.push(Buffer.from(valid.replace('"base"', `"v${round}-${j}"`))); } else lines.push(mutate(valid));
+      }
+      const body = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+      let b;
+      try { b = parseBody(body, { maxLineBytes: 64 * 1024, now }); } catch (e) {
+        expect(validIds).toEqual([]); // only a body without any readable line may be refused as a whole
+        expect((e as Error).message).toMatch(/neither NDJSON/);
+        continue;
+      }
+      for (const id of validIds) expect(b.posts.some((p) => p.id === id)).toBe(true);
+      // A mutation may add a newline (one more line) or produce a blank line (one fewer).
+      expect(Math.abs(b.posts.length + b.rejected.length - lines.length)).toBeLessThanOrEqual(lines.length - validIds.length);
+      for (const r of b.rejected) expect(r.reason.length).toBeGreaterThan(0);
+    }
+  });
+});
