@@ -207,7 +207,11 @@ async function main(): Promise<void> {
     say('freshness and alert latency at half load…');
     Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, Math.round((results.e2e_posts_per_s as number) / 2))));
 
-    // 9. detect in-process over a file.
+    // 9. Bounded memory: 1,000,000 distinct hashtags within one hour of event time through stage A and B.
+    say('bounded memory: 1,000,000 distinct hashtags in one hour…');
+    Object.assign(results, await distinctTags(brokers, ch.url, env, wfile));
+
+    // 10. detect in-process over a file.
     say('detect over a file…');
     const file = path.join(os.tmpdir(), `bench-posts-${process.pid}.ndjson`);
     writeFileSync(file, all.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n');
@@ -244,6 +248,28 @@ async function peerRate(peer: { progress: AsyncIterable<{ consumed: number; t: n
     if (first && p.consumed >= N) return (p.consumed - first.consumed) / ((p.t - first.t) / 1000);
   }
   throw new Error('the peer stopped before consuming the workload');
+}
+
+async function distinctTags(brokers: string, chUrl: string, env: (p: string, db: string) => NodeJS.ProcessEnv, wfile: string): Promise<Record<string, unknown>> {
+  const cfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'tail.' }, clickhouse: { url: chUrl, database: 'bench_tail' } } });
+  const ingest = await startPipeline({ config: cfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+  const n = N;
+  const tail: Post[] = Array.from({ length: n }, (_, i) => ({
+    id: `tail-${i}`, platform: 'generic', created_at: START + Math.floor((i * 3_600_000) / n), text: `Neues Thema #einzigartig${i} heute`,
+    author: { id: `a${i % 50_000}`, handle: null, followers: 10, created_at: null }, lang: 'de', reply_to: null, reply_to_author: null, repost_of: null,
+    hashtags: [`einzigartig${i}`], mentions: [], metrics: { likes: 0, reposts: 0, replies: 0 },
+  }));
+  await produceAll(ingest, tail);
+  await ingest.close();
+  const w = await startWorker('process', env('tail.', 'bench_tail'), wfile);
+  let peak = 0;
+  const t = setInterval(() => { void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak = Math.max(peak, b / 2 ** 20); }).catch(() => {}); }, 500);
+  await until(() => scrape(w, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
+  await until(() => scrape(w, 'trendstream_consumer_lag_messages', 'component_id="stage-b"'), (v) => v <= 6, 900_000, 500);
+  const buckets = await scrape(w, 'trendstream_window_open_buckets');
+  clearInterval(t);
+  await stopWorker(w);
+  return { distinct_hashtags: n, distinct_hashtags_event_minutes: 60, distinct_hashtags_peak_rss_mib: Math.round(peak), distinct_hashtags_open_buckets_at_end: buckets };
 }
 
 async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: string, extra?: object) => NodeJS.ProcessEnv, wfile: string, rate: number): Promise<Record<string, unknown>> {

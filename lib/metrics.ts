@@ -29,7 +29,7 @@ export class Metrics {
 
   static withDefaults(): Metrics {
     const m = new Metrics();
-    collectDefaultMetrics({ register: m.registry, prefix: 'trendstream_process_' });
+    collectDefaultMetrics({ register: m.registry, prefix: 'trendstream_' });
     return m;
   }
 }
