@@ -238,7 +238,7 @@ export class JetstreamSource {
     return new Promise<boolean>((resolve, reject) => {
       const ws = new WebSocket(url, {
         handshakeTimeout: this.options.connectTimeoutMs, maxPayload: this.options.maxMessageBytes,
-        headers: { 'user-agent': 'trendstream (+https://github.com/trendstream)' },
+        headers: { 'user-agent': 'trendstream (streaming source)' },
       });
       this.ws = ws;
       let productive = false;

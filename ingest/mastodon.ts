@@ -8,7 +8,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { extractHashtags } from '../processors/text/normalise.js';
 import { InvalidPostError, toPost } from './post.js';
 import {
-  Backoff, Batcher, languageTag, pause, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  aborted, Backoff, Batcher, languageTag, pause, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
 } from './source-kit.js';
 
 // ---------------------------------------------------------------------------------------
@@ -450,7 +450,7 @@ export class MastodonSource {
           tally.emit();
           if (this.batcher.full) {
             clearTimeout(idle);
-            await this.batcher.room();
+            await Promise.race([this.batcher.room(), aborted(ac.signal)]);
             idle = setTimeout(idleAbort, this.options.idleTimeoutMs);
           }
         }
@@ -472,7 +472,7 @@ export class MastodonSource {
   }
 
   private headers(accept: string): Record<string, string> {
-    return { authorization: `Bearer ${this.options.token}`, accept, 'user-agent': 'trendstream (+https://github.com/trendstream)' };
+    return { authorization: `Bearer ${this.options.token}`, accept, 'user-agent': 'trendstream (streaming source)' };
   }
 
   /** Handles one SSE event; true when it was a status or deletion. */
@@ -552,7 +552,8 @@ export class MastodonSource {
       }
       tally.emit();
       fetched += statuses.length;
-      await this.batcher.room();
+      await Promise.race([this.batcher.room(), aborted(signal)]);
+      if (signal.aborted) return;
       if (body.length < this.options.pageSize) { this.log.info({ fetched }, 'filled the gap from the REST timeline'); return; }
     }
     this.log.warn({ fetched, pages: this.options.backfillPages }, 'gap larger than the backfill limit: older missed statuses are not fetched');

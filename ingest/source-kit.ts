@@ -134,13 +134,17 @@ export class Batcher {
     }
   }
 
-  /** Flushes what is held, retrying failures until `deadlineMs` from now; logs what could not be handed on. */
+  /**
+   * Flushes what is held, retrying failures until `deadlineMs` from now; returns by then even
+   * if the output hangs, and logs what could not be handed on.
+   */
   async close(deadlineMs: number): Promise<void> {
     this.deadline = Date.now() + deadlineMs;
-    const stop = setTimeout(() => this.abort.abort(), deadlineMs);
+    let stop: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => { stop = setTimeout(() => { this.abort.abort(); resolve(); }, deadlineMs); });
     try {
       if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-      await this.flush();
+      await Promise.race([this.flush(), expired]);
     } finally {
       clearTimeout(stop);
       for (const w of this.waiters.splice(0)) w();
@@ -197,6 +201,11 @@ export class Batcher {
       if (!this.full) for (const w of this.waiters.splice(0)) w();
     }
   }
+}
+
+/** Resolves when `signal` aborts (for racing a wait against a stop). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Sleeps `ms`, or returns early (false) when `signal` aborts. */

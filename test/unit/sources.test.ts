@@ -114,7 +114,7 @@ describe('Mastodon source', () => {
     replay = await startMastodonReplay(frames, [{ from: 0, to: 12, ...cut }, { from: 14, end: 'hold', timelineUntil: 15 }]);
     const out = collector();
     const metrics = new Metrics();
-    const src = new MastodonSource({ url: replay.url, token: 'test-token', stream: 'list:42', pageSize: 2, idleTimeoutMs: 400, ...fast, ...out.cb, metrics, log });
+    const src = new MastodonSource({ url: replay.url, token: 'test-token', stream: 'list:42', pageSize: 2, idleTimeoutMs: 500, ...fast, ...out.cb, metrics, log });
     closeSource = () => src.close(2000);
     await src.start();
     await until(() => out.c.posts.length >= 10 && out.c.rejected.length >= 2 && out.c.deletes.length >= 1);
@@ -186,6 +186,22 @@ describe('Mastodon source', () => {
     expect(await counters(metrics, 'trendstream_component_errors_total', 'mastodon', 'error_type')).toEqual({ connection: 1 });
   });
 
+  it('retries the same batch while its output is down, hands on nothing else, and still closes by its deadline', async () => {
+    replay = await startMastodonReplay(frames, [{ from: 0, end: 'hold' }]);
+    let calls = 0;
+    const never = { onPosts: async () => { calls++; throw new Error('kafka down'); } };
+    const metrics = new Metrics();
+    const src = new MastodonSource({ url: replay.url, token: 'test-token', maxPending: 2, batchMaxPosts: 2, ...fast, ...never, metrics, log });
+    closeSource = () => src.close(100);
+    await src.start();
+    await until(() => calls >= 3);
+    const closing = src.close(300);
+    closeSource = null;
+    await closing;
+    expect((await counters(metrics, 'trendstream_component_errors_total', 'mastodon', 'error_type')).delivery).toBeGreaterThanOrEqual(3);
+    expect(await counters(metrics, 'trendstream_component_sent_events_total', 'mastodon')).toEqual({});
+  });
+
   it('refuses to start with a wrong token instead of retrying forever', async () => {
     replay = await startMastodonReplay(frames, [{ end: 'hold' }]);
     const out = collector();
@@ -240,7 +256,7 @@ describe('Jetstream source', () => {
     replay = await startJetstreamReplay(lines, [{ from: 0, to: 10, ...cut }, { end: 'hold' }]);
     const out = collector();
     const metrics = new Metrics();
-    const src = new JetstreamSource({ url: replay.url, heartbeatMs: 150, ...fast, ...out.cb, metrics, log });
+    const src = new JetstreamSource({ url: replay.url, heartbeatMs: 250, ...fast, ...out.cb, metrics, log });
     closeSource = () => src.close(2000);
     await src.start();
     await until(() => out.c.posts.length >= 7 && out.c.rejected.length >= 3);
