@@ -12,6 +12,9 @@ import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../lib/pipeline.js';
 import { WatchListSchema } from '../processors/watches.js';
+import { registerApi } from '../serve/api.js';
+import { registerDashboard } from '../serve/dashboard.js';
+import { WatchStore } from '../serve/watch-store.js';
 
 export interface DemoOptions { speed: number; rate: number; seconds?: number; watches: string; configFile?: string }
 
@@ -67,7 +70,9 @@ async function openAlerts(config: Config, pipeline: Pipeline): Promise<string[]>
 
 export async function runDemo(o: DemoOptions): Promise<void> {
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const watches = WatchListSchema.parse(JSON.parse(readFileSync(o.watches, 'utf8')));
+  // In memory: PUT /v1/watches changes the running demo, not the tracked example file.
+  const watchStore = new WatchStore({ watches: WatchListSchema.parse(JSON.parse(readFileSync(o.watches, 'utf8'))), log });
+  const watches = watchStore.get();
   let kafkaStop: (() => Promise<void>) | null = null;
   const env = { ...process.env };
   if (!env.KAFKA_BROKERS) {
@@ -80,8 +85,15 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const kafkaUp = Date.now();
   console.log(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}`);
   const metrics = Metrics.withDefaults();
-  const pipeline = await startPipeline({ config, roles: ['ingest', 'process', 'sink'], log, metrics, watches: () => watches, group: 'demo' });
-  console.log(`Ingest: POST http://127.0.0.1:${pipeline.httpPort}/v1/posts · metrics: http://127.0.0.1:${pipeline.httpPort}/metrics`);
+  const pipeline = await startPipeline({
+    config, roles: ['ingest', 'process', 'sink'], log, metrics, watches: () => watchStore.get(), group: 'demo',
+    routes: (app, { store }) => {
+      registerApi(app, { store: store!, database: config.clickhouse.database, watches: watchStore, tokens: { read: config.api.readTokens, admin: config.api.adminTokens }, log: log.child({ component: 'api' }) });
+      registerDashboard(app);
+    },
+  });
+  const token = config.api.adminTokens[0] ?? config.api.readTokens[0];
+  console.log(`Dashboard: http://127.0.0.1:${pipeline.httpPort}/${token ? '?token=<your token>' : ''} · ingest: POST /v1/posts · API: /v1/openapi.json · metrics: http://127.0.0.1:${pipeline.opsPort}/metrics`);
 
   let stopping = false;
   const now = Date.now();
@@ -101,6 +113,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     console.log('\nStopping…');
     await feeding;
     await pipeline.close();
+    watchStore.close();
     if (kafkaStop) await kafkaStop();
     console.log('Stopped.');
     process.exit(0);

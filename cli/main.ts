@@ -5,6 +5,8 @@ import { runDemo } from './demo.js';
 import { runDetect, UsageError } from './detect.js';
 import { runWorker } from './worker.js';
 import { ConfigError } from '../lib/config.js';
+import { registerQueryCommands } from './query.js';
+import { runMigrate, runServe } from './serve.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -54,6 +56,19 @@ for (const [name, description, roles] of workers) {
     await runWorker(o.stage ? [o.stage === 'a' ? 'stage-a' : 'stage-b'] : roles, { config: o.config, watches: o.watches, group: o.group });
   });
 }
+
+program.command('serve')
+  .description('serve the query API (/v1/…), the dashboard (/) and /metrics from ClickHouse')
+  .option('--config <file>', 'JSON config file (env vars override it)')
+  .option('--watches <file>', 'watches file, re-read when edited and rewritten by PUT /v1/watches')
+  .action(async (o) => runServe({ config: o.config, watches: o.watches }));
+
+program.command('migrate')
+  .description('create the ClickHouse database and tables (idempotent)')
+  .option('--config <file>', 'JSON config file (env vars override it)')
+  .action(async (o) => runMigrate({ config: o.config }));
+
+registerQueryCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(`trendstream: ${(e as Error).message}`);

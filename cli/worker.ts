@@ -7,12 +7,16 @@ import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Role } from '../lib/pipeline.js';
 import { readWatches } from './detect.js';
+import { WatchStore } from '../serve/watch-store.js';
 
 export async function runWorker(roles: Role[], o: { config?: string; watches?: string; group?: string }): Promise<void> {
   const config = loadConfig({ file: o.config });
   const log = createLogger(config.logLevel);
-  const watches = readWatches(o.watches);
-  const pipeline = await startPipeline({ config, roles, log, metrics: Metrics.withDefaults(), watches: () => watches, group: o.group });
+  const file = o.watches ?? config.api.watchesFile;
+  if (file) readWatches(file); // missing or invalid: a usage error (exit 1) before anything connects
+  // Re-read when the file changes: stage A matches and stage B scores the new list from then on.
+  const watches = new WatchStore({ file, log: log.child({ component: 'watches' }) });
+  const pipeline = await startPipeline({ config, roles, log, metrics: Metrics.withDefaults(), watches: () => watches.get(), group: o.group });
   log.info({ roles, http: pipeline.httpPort, pid: process.pid }, 'worker started');
   // A line the fault suite and scripts wait for.
   process.stdout.write(`ready ${JSON.stringify({ roles, port: pipeline.httpPort, pid: process.pid })}\n`);
@@ -23,6 +27,7 @@ export async function runWorker(roles: Role[], o: { config?: string; watches?: s
     log.info({ signal }, 'stopping');
     const deadline = setTimeout(() => { log.error({ deadlineMs: config.shutdownMs }, 'graceful stop exceeded its deadline; exiting'); log.flush(); process.exit(3); }, config.shutdownMs);
     await pipeline.close();
+    watches.close();
     clearTimeout(deadline);
     log.info('stopped');
     log.flush();

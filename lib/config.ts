@@ -3,6 +3,9 @@
 // variables, validated before anything connects. Errors name the field and the fix.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { JetstreamOptionsSchema } from '../ingest/jetstream.js';
+import { MastodonOptionsSchema } from '../ingest/mastodon.js';
+import { ApiConfigSchema, apiConfigFromEnv } from '../serve/api.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -32,7 +35,12 @@ export const ConfigSchema = z.object({
     tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]).describe('Accepted bearer tokens (env TRENDSTREAM_INGEST_TOKENS, comma-separated); empty disables auth'),
     maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
     maxLineBytes: z.number().int().positive().default(256 * 1024),
-  }).strict().prefault({}),
+    mastodon: z.array(MastodonOptionsSchema).default([]).describe('Mastodon streaming sources (env TRENDSTREAM_MASTODON_URL, _TOKEN, _STREAM); run each in one ingest replica only'),
+    jetstream: JetstreamOptionsSchema.optional().describe('Bluesky Jetstream source (env TRENDSTREAM_JETSTREAM_URL, TRENDSTREAM_JETSTREAM_WANTED_DIDS)'),
+  }).strict().superRefine((o, ctx) => {
+    const ids = o.mastodon.map((m) => m.id);
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['mastodon'], message: 'every Mastodon source needs its own id' });
+  }).prefault({}),
   processor: z.object({
     latenessMs: z.number().int().min(0).max(10 * 60_000).default(30_000).describe('Allowed lateness: how far behind stream time a post may arrive and still count'),
     idleSourceMs: z.number().int().min(1000).default(30_000).describe('A posts partition silent this long (wall time) stops holding back the watermark'),
@@ -50,6 +58,7 @@ export const ConfigSchema = z.object({
     }).strict()).default([]).describe('Alert delivery channels (env TRENDSTREAM_SLACK_WEBHOOK_URL; TRENDSTREAM_WEBHOOK_URL with TRENDSTREAM_WEBHOOK_SECRET)'),
     dashboardUrl: z.string().url().optional().describe('Link put into Slack messages'),
   }).strict().prefault({}),
+  api: ApiConfigSchema.prefault({}),
   http: z.object({
     port: port.default(9464).describe('Port of /metrics, /healthz, /readyz (env TRENDSTREAM_HTTP_PORT)'),
   }).strict().prefault({}),
@@ -83,6 +92,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('clickhouse', 'path', env.TRENDSTREAM_CHDB_PATH);
   set('ingest', 'port', int(env.TRENDSTREAM_INGEST_PORT));
   set('ingest', 'tokens', list(env.TRENDSTREAM_INGEST_TOKENS));
+  if (env.TRENDSTREAM_MASTODON_URL) set('ingest', 'mastodon', [{ url: env.TRENDSTREAM_MASTODON_URL, token: env.TRENDSTREAM_MASTODON_TOKEN ?? '', ...(env.TRENDSTREAM_MASTODON_STREAM ? { stream: env.TRENDSTREAM_MASTODON_STREAM } : {}) }]);
+  if (env.TRENDSTREAM_JETSTREAM_URL) set('ingest', 'jetstream', { url: env.TRENDSTREAM_JETSTREAM_URL, ...(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS ? { wantedDids: list(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS) } : {}) });
   set('processor', 'latenessMs', int(env.TRENDSTREAM_LATENESS_MS));
   set('http', 'port', int(env.TRENDSTREAM_HTTP_PORT));
   const channels = [];
@@ -91,6 +102,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   if (channels.length) set('alerting', 'channels', channels);
   set('alerting', 'dashboardUrl', env.TRENDSTREAM_DASHBOARD_URL);
   const out: Record<string, unknown> = {};
+  const api = apiConfigFromEnv(env);
+  if (Object.keys(api).length) out.api = api;
   for (const [k, v] of Object.entries(c)) if (Object.keys(v).length) out[k] = v;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   return out as ConfigInput;
@@ -131,7 +144,8 @@ export function redact(c: Config): unknown {
     ...c,
     kafka: { ...c.kafka, sasl: c.kafka.sasl ? { ...c.kafka.sasl, password: '[redacted]' } : undefined },
     clickhouse: { ...c.clickhouse, password: c.clickhouse.password ? '[redacted]' : '' },
-    ingest: { ...c.ingest, tokens: c.ingest.tokens.map(() => '[redacted]') },
+    ingest: { ...c.ingest, tokens: c.ingest.tokens.map(() => '[redacted]'), mastodon: c.ingest.mastodon.map((m) => ({ ...m, token: '[redacted]' })) },
+    api: { ...c.api, readTokens: c.api.readTokens.map(() => '[redacted]'), adminTokens: c.api.adminTokens.map(() => '[redacted]') },
     alerting: { ...c.alerting, channels: c.alerting.channels.map((ch) => ({ ...ch, url: ch.url.replace(/\/[^/]*$/, '/[redacted]'), secret: ch.secret ? '[redacted]' : undefined })) },
   };
 }

@@ -3,8 +3,11 @@
 // subset; embedded mode runs them all, since one process owns the chdb store.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { postCodec, PostProducer } from '../ingest/producer.js';
+import { postCodec, PostProducer, type Rejected } from '../ingest/producer.js';
+import type { Post } from '../ingest/post.js';
 import { registerIngest } from '../ingest/http.js';
+import { JetstreamSource } from '../ingest/jetstream.js';
+import { MastodonSource } from '../ingest/mastodon.js';
 import { enrich } from '../processors/aggregate.js';
 import { decodeCounts } from '../processors/counts-codec.js';
 import { StageA } from '../processors/stage-a.js';
@@ -35,6 +38,8 @@ export interface PipelineOptions {
   group?: string;
   /** Serve HTTP (ingest, ops) on config ports; false for in-process tests that only produce. */
   http?: boolean;
+  /** More routes on the process's HTTP app (query API, dashboard), added before it listens. */
+  routes?: (app: FastifyInstance, ctx: { store: Store | null }) => void;
 }
 
 export interface Pipeline {
@@ -42,8 +47,12 @@ export interface Pipeline {
   topics: Topics;
   store: Store | null;
   producer: PostProducer | null;
+  /** The HTTP app of the process: ingest's when it runs, otherwise the ops server. */
   app: FastifyInstance | null;
+  /** Port of `app`. */
   httpPort: number | null;
+  /** Port of /metrics, /healthz, /readyz (http.port). */
+  opsPort: number | null;
   /** Graceful stop: stop fetching, finish in-flight batches, commit, close clients. */
   close(): Promise<void>;
 }
@@ -142,23 +151,44 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       producer = new PostProducer(kafka, topics, metrics);
       await producer.start();
       const p = producer;
-      closers.push(() => p.close());
+      const onPosts = (posts: Post[], rejected: Rejected[]) => p.send(posts, rejected);
+      const sources = [
+        ...config.ingest.mastodon.map((m) => new MastodonSource({ ...m, onPosts, metrics, log: log.child({ component: m.id }) })),
+        ...(config.ingest.jetstream ? [new JetstreamSource({ ...config.ingest.jetstream, onPosts, metrics, log: log.child({ component: 'jetstream' }) })] : []),
+      ];
+      for (const src of sources) await src.start();
+      // Sources first: their last batches still go through the producer.
+      closers.push(async () => { for (const src of sources) await src.close(config.shutdownMs / 2); await p.close(); });
     }
     let app: FastifyInstance | null = null;
     let httpPort: number | null = null;
+    let opsPort: number | null = null;
     if (o.http !== false) {
-      app = Fastify({ logger: false, bodyLimit: config.ingest.maxBodyBytes });
-      registerOps(app, metrics.registry, { ready: () => ready.every((r) => r()) });
-      if (producer) registerIngest(app, producer, metrics, config.ingest);
-      await app.listen({ port: o.roles.includes('ingest') ? config.ingest.port : config.http.port, host: '0.0.0.0' });
-      const addr = app.server.address();
-      httpPort = typeof addr === 'object' && addr ? addr.port : null;
-      const a = app;
-      closers.unshift(() => a.close());
+      const health = { ready: () => ready.every((r) => r()) };
+      const listen = async (a: FastifyInstance, port: number) => {
+        await a.listen({ port, host: '0.0.0.0' });
+        closers.unshift(() => a.close());
+        const addr = a.server.address();
+        return typeof addr === 'object' && addr ? addr.port : port;
+      };
+      // Every worker serves /metrics, /healthz and /readyz on http.port; ingest also on its own port.
+      const ops = Fastify({ logger: false });
+      registerOps(ops, metrics.registry, health);
+      if (!producer) o.routes?.(ops, { store });
+      opsPort = await listen(ops, config.http.port);
+      app = ops;
+      httpPort = opsPort;
+      if (producer) {
+        app = Fastify({ logger: false, bodyLimit: config.ingest.maxBodyBytes });
+        registerOps(app, metrics.registry, health);
+        registerIngest(app, producer, metrics, config.ingest);
+        o.routes?.(app, { store });
+        httpPort = await listen(app, config.ingest.port);
+      }
     }
     if (store) { const s = store; closers.push(() => s.close()); }
     return {
-      kafka, topics, store, producer, app, httpPort,
+      kafka, topics, store, producer, app, httpPort, opsPort,
       async close() {
         for (const c of closers) {
           try { await c(); } catch (e) { log.warn({ err: e }, 'error while closing'); }

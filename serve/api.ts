@@ -354,15 +354,16 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const { tag } = parse(TagParam, req.params, 'path');
       const q = parse(TrendQuery, req.query, 'query');
       const tq = quote(tag);
-      const [last, events] = await Promise.all([
-        one<{ t: number; n: string }>(`SELECT toUnixTimestamp(max(created_at)) AS t, count() AS n FROM ${t('posts')} WHERE has(hashtags, ${tq})`),
+      // The window ends with the tag's newest decided minute: hashtag_minute is ordered by (hashtag, minute), posts by time.
+      const [newest, events] = await Promise.all([
+        newestMinute('hashtag_minute', `hashtag = ${tq}`),
         rows<{ id: string; state: string; detected_ts: number; ws_ts: number; we_ts: number; posts: string; authors: string; velocity: number; score: number; inauthentic: number }>(`
           SELECT id, state, toUnixTimestamp(detected_at) AS detected_ts, toUnixTimestamp(window_start) AS ws_ts, toUnixTimestamp(window_end) AS we_ts,
                  posts, authors, velocity, score, inauthentic
           FROM ${t('trends')} FINAL WHERE hashtag = ${tq} ORDER BY window_end DESC, ${TREND_RANK} DESC LIMIT 200`),
       ]);
-      if (num(last?.n ?? 0) === 0 && events.length === 0) throw new ApiError(404, 'not_found', `no posts or trend events for #${tag}`);
-      const to = (Math.floor(num(last?.t ?? 0) / MIN) + 1) * MIN;
+      if (newest === 0 && events.length === 0) throw new ApiError(404, 'not_found', `no posts or trend events for #${tag}`);
+      const to = (newest || events[0]!.we_ts - MIN) + MIN;
       const from = to - WINDOWS[q.window] * MIN;
       const where = `has(hashtags, ${tq}) AND created_at >= toDateTime(${from}) AND created_at < toDateTime(${to})`;
       const young = `(author_followers = 0 OR (toUnixTimestamp(author_created_at) > 0 AND toUnixTimestamp(created_at) - toUnixTimestamp(author_created_at) < 30 * 86400))`;
@@ -497,12 +498,16 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
         .slice(0, q.limit);
       const ids = picked.flatMap((p) => p.ids);
       const sampleIds = [...new Set(picked.flatMap((p) => p.episode.samples.map((s) => s.id)))];
+      // Samples come from the minutes just before their event: a time bound lets ClickHouse skip old partitions.
+      const sampleFrom = Math.min(...picked.map((p) => Date.parse(p.episode.opened_at) / 1000)) - 3600;
+      const sampleTo = Math.max(...picked.map((p) => Date.parse(p.episode.updated_at) / 1000)) + 3600;
       const [feedback, posts] = await Promise.all([
         ids.length ? rows<FeedbackRow>(`SELECT alert_id, kind, verdict, note, actor, toUnixTimestamp(created_at) AS created_ts FROM ${t('alert_feedback')}
           WHERE alert_id IN (${ids.map(quote).join(', ')}) ORDER BY created_at, alert_id`) : [],
         sampleIds.length ? rows<{ platform: string; id: string; post_text: string; handle: string; post_lang: string; created_ts: number }>(`
           SELECT platform, id, any(text) AS post_text, any(author_handle) AS handle, any(lang) AS post_lang, toUnixTimestamp(min(created_at)) AS created_ts
-          FROM ${t('posts')} WHERE id IN (${sampleIds.map(quote).join(', ')}) GROUP BY platform, id`) : [],
+          FROM ${t('posts')} WHERE created_at >= toDateTime(${sampleFrom}) AND created_at <= toDateTime(${sampleTo}) AND id IN (${sampleIds.map(quote).join(', ')})
+          GROUP BY platform, id`) : [],
       ]);
       const postByKey = new Map(posts.map((p) => [`${p.platform}\n${p.id}`, p]));
       const names = new Map(o.watches.get().map((w) => [w.id, w.name]));

@@ -23,7 +23,7 @@ const START = Date.parse('2026-11-21T14:00:00Z');
 const M = 60_000;
 const READ = 'read-token-0123456789abcdef';
 const ADMIN = 'admin-token-0123456789abcdef';
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 
 const posts: Post[] = [...generate({
@@ -35,7 +35,7 @@ const posts: Post[] = [...generate({
   ],
 })];
 
-describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
+describe('dashboard in a browser', () => {
   const name = uniqueName('dash');
   const config = testConfig(name, 'server', { kafka: { postsPartitions: 2, countsPartitions: 2 } });
   const watches = new WatchStore({ watches: EVAL_WATCHES });
@@ -58,6 +58,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in a browser', () => {
   }
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
     pipeline = await startPipeline({ config, roles: ['ingest', 'process', 'sink'], log: testLogger(), metrics: new Metrics(), watches: () => watches.get(), http: false });
     app = Fastify({ logger: false });
     registerApi(app, { store: pipeline.store!, database: config.clickhouse.database, watches, tokens: { read: [READ], admin: [ADMIN] } });

@@ -151,9 +151,9 @@ describe('fault suite', () => {
     const port = Number(inject('kafkaBrokers').split(':').pop());
     await runCase('broker', {}, () => [
       [0.4, async () => {
-        await stopStale('kafka', path.join(stateHome(), 'test-kafka'));
+        await stopStale('kafka', path.join(stateHome(), `test-kafka-${port}`));
         await sleep(5000);
-        await startKafka({ port, name: 'test-kafka' });
+        await startKafka({ port, name: `test-kafka-${port}` });
       }],
     ]);
   });
@@ -163,9 +163,9 @@ describe('fault suite', () => {
     const port = Number(new URL(inject('clickhouseUrl')).port);
     await runCase('clickhouse', {}, () => [
       [0.4, async () => {
-        await stopStale('clickhouse', path.join(stateHome(), 'test-clickhouse'));
+        await stopStale('clickhouse', path.join(stateHome(), `test-clickhouse-${port}`));
         await sleep(30_000);
-        await startClickHouse({ port, name: 'test-clickhouse' });
+        await startClickHouse({ port, name: `test-clickhouse-${port}` });
       }],
     ]);
   });

@@ -16,16 +16,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stops: (() => Promise<void>)[] = [];
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
-    const k = await startKafka({ port: Number(process.env.TEST_KAFKA_PORT ?? 39092), name: 'test-kafka', fresh: true });
+    const kport = Number(process.env.TEST_KAFKA_PORT ?? 39092);
+    const k = await startKafka({ port: kport, name: `test-kafka-${kport}`, fresh: true });
     brokers = k.brokers;
     // By pid file, not by handle: the fault suite restarts the broker under the same name.
-    stops.push(() => stopStale('kafka', path.join(stateHome(), 'test-kafka')));
+    stops.push(() => stopStale('kafka', path.join(stateHome(), `test-kafka-${kport}`)));
   }
   let url = process.env.CLICKHOUSE_URL;
   if (!url) {
-    const ch = await startClickHouse({ port: Number(process.env.TEST_CLICKHOUSE_PORT ?? 38123), name: 'test-clickhouse' });
+    const cport = Number(process.env.TEST_CLICKHOUSE_PORT ?? 38123);
+    const ch = await startClickHouse({ port: cport, name: `test-clickhouse-${cport}` });
     url = ch.url;
-    if (ch.daemon) stops.push(() => stopStale('clickhouse', path.join(stateHome(), 'test-clickhouse')));
+    if (ch.daemon) stops.push(() => stopStale('clickhouse', path.join(stateHome(), `test-clickhouse-${cport}`)));
   }
   project.provide('kafkaBrokers', brokers);
   project.provide('clickhouseUrl', url);

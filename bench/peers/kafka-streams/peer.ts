@@ -24,6 +24,8 @@ export interface PeerProgress {
   /** Records in the input topic (log end − log start, summed). */
   end?: number;
   lag?: number;
+  /** Records dropped: Kafka Streams' dropped-records-total (expired windows, undecodable records) plus late posts. */
+  dropped?: number;
   /** Kafka Streams client state (CREATED, REBALANCING, RUNNING, …). */
   state?: string;
   /** Set on the last line, printed after the client closed on SIGTERM. */
@@ -43,11 +45,16 @@ export interface PeerConfig {
   processing_guarantee: string;
   commit_interval_ms: number;
   num_stream_threads: number;
-  emit: 'suppress' | 'close';
+  topology: 'partials' | 'dsl';
+  /** `on-close` for partials; `suppress` or `close` (EmitStrategy.onWindowClose) for dsl. */
+  emit: 'suppress' | 'close' | 'on-close';
+  idle_ms: number;
   window_ms: number;
   grace_ms: number;
   state_dir: string;
   kafka_streams: string;
+  /** Settings passed with extraConfig. */
+  extra: Record<string, string>;
 }
 
 export interface PeerOptions {
@@ -62,10 +69,21 @@ export interface PeerOptions {
   commitIntervalMs?: number;
   /** num.stream.threads; default 1. */
   threads?: number;
-  /** How closed minutes are emitted: `suppress` (suppress(untilWindowCloses), default) or `close` (EmitStrategy.onWindowClose). */
+  /**
+   * `partials` (default): our architecture — per posts partition the late rule on its own stream time and
+   * counts per (hashtag, minute), merged by hashtag once every partition's progress mark passed the minute.
+   * `dsl`: the textbook DSL (flatMap → groupByKey → 1-min windows, grace 30 s → count → suppress); it drops
+   * most posts as late when it catches up on a filled topic (README).
+   */
+  topology?: 'partials' | 'dsl';
+  /** A posts partition without input this long (wall time) stops holding back the merge (partials); default 30000. */
+  idleMs?: number;
+  /** How closed minutes are emitted in the dsl topology: `suppress` (suppress(untilWindowCloses), default) or `close` (EmitStrategy.onWindowClose). */
   emit?: 'suppress' | 'close';
   /** Partitions of the two output topics when the peer creates them; default 6. */
   outPartitions?: number;
+  /** Further Kafka Streams / client settings as `key=value` (e.g. `consumer.max.partition.fetch.bytes=65536`). */
+  extraConfig?: string[];
   /** JVM options; default `-Xms256m -Xmx1g`. */
   javaOpts?: string[];
   /** Classpath from buildPeer(); default: buildPeer() must have run in this process. */
@@ -173,8 +191,9 @@ export function startPeer(opts: PeerOptions): Peer {
     ...(opts.javaOpts ?? ['-Xms256m', '-Xmx1g']), '-cp', classpath, 'dev.trendstream.peer.KsPeer',
     '--bootstrap', opts.brokers, '--prefix', opts.prefix, '--app-id', opts.appId,
     '--guarantee', opts.guarantee ?? 'exactly_once_v2', '--commit-interval-ms', String(opts.commitIntervalMs ?? 100),
-    '--threads', String(opts.threads ?? 1), '--emit', opts.emit ?? 'suppress', '--out-partitions', String(opts.outPartitions ?? 6),
-    '--state-dir', stateDir, '--schema', SCHEMA,
+    '--threads', String(opts.threads ?? 1), '--topology', opts.topology ?? 'partials', '--emit', opts.emit ?? 'suppress',
+    '--idle-ms', String(opts.idleMs ?? 30_000), '--out-partitions', String(opts.outPartitions ?? 6),
+    '--state-dir', stateDir, '--schema', SCHEMA, ...(opts.extraConfig ?? []).flatMap((c) => ['--config', c]),
   ];
   const proc = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const events = new EventEmitter();

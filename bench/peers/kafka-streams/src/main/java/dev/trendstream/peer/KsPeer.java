@@ -42,6 +42,7 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindowedKStream;
 import org.apache.kafka.streams.kstream.TimeWindows;
@@ -65,12 +66,16 @@ public final class KsPeer {
     long commitIntervalMs = Long.parseLong(env("KS_COMMIT_INTERVAL_MS", "100"));
     int threads = Integer.parseInt(env("KS_THREADS", "1"));
     String stateDir = env("KS_STATE_DIR", "");
+    String topology = env("KS_TOPOLOGY", "partials");
     String emit = env("KS_EMIT", "suppress");
+    long idleMs = Long.parseLong(env("KS_IDLE_MS", "30000"));
     String schema = env("KS_SCHEMA", "");
     int outPartitions = Integer.parseInt(env("KS_OUT_PARTITIONS", "6"));
     long waitInputMs = Long.parseLong(env("KS_WAIT_INPUT_MS", "60000"));
     long closeTimeoutMs = Long.parseLong(env("KS_CLOSE_TIMEOUT_MS", "30000"));
     long progressMs = Long.parseLong(env("KS_PROGRESS_MS", "1000"));
+    /** Further Kafka Streams / client settings (`--config key=value`, repeatable), applied last. */
+    final Map<String, String> extra = new java.util.LinkedHashMap<>();
 
     String posts() { return prefix + "posts"; }
     String counts() { return prefix + "ks-minute-counts"; }
@@ -96,23 +101,31 @@ public final class KsPeer {
           case "--commit-interval-ms" -> o.commitIntervalMs = Long.parseLong(v);
           case "--threads" -> o.threads = Integer.parseInt(v);
           case "--state-dir" -> o.stateDir = v;
+          case "--topology" -> o.topology = v;
           case "--emit" -> o.emit = v;
+          case "--idle-ms" -> o.idleMs = Long.parseLong(v);
           case "--schema" -> o.schema = v;
           case "--out-partitions" -> o.outPartitions = Integer.parseInt(v);
           case "--wait-input-ms" -> o.waitInputMs = Long.parseLong(v);
           case "--close-timeout-ms" -> o.closeTimeoutMs = Long.parseLong(v);
           case "--progress-ms" -> o.progressMs = Long.parseLong(v);
+          case "--config" -> {
+            int e = v.indexOf('=');
+            if (e <= 0) { System.err.println("--config needs key=value"); usage(2); }
+            o.extra.put(v.substring(0, e), v.substring(e + 1));
+          }
           default -> { System.err.println("unknown option " + a); usage(2); }
         }
       }
       if (!o.emit.equals("suppress") && !o.emit.equals("close")) { System.err.println("--emit must be suppress or close"); usage(2); }
+      if (!o.topology.equals("partials") && !o.topology.equals("dsl")) { System.err.println("--topology must be partials or dsl"); usage(2); }
       return o;
     }
 
     static void usage(int code) {
       System.err.println("usage: java -jar ks-peer.jar [--bootstrap H:P] [--prefix P] [--app-id ID] [--guarantee exactly_once_v2|at_least_once]"
-          + " [--commit-interval-ms 100] [--threads 1] [--state-dir DIR] [--emit suppress|close] [--schema post.v1.avsc]"
-          + " [--out-partitions 6] [--wait-input-ms 60000] [--close-timeout-ms 30000] [--progress-ms 1000]"
+          + " [--commit-interval-ms 100] [--threads 1] [--state-dir DIR] [--topology partials|dsl] [--emit suppress|close] [--idle-ms 30000] [--schema post.v1.avsc]"
+          + " [--config key=value ...] [--out-partitions 6] [--wait-input-ms 60000] [--close-timeout-ms 30000] [--progress-ms 1000]"
           + " (env KS_BOOTSTRAP, KS_PREFIX, KS_APP_ID, KS_GUARANTEE, KS_COMMIT_INTERVAL_MS, KS_THREADS, KS_STATE_DIR, KS_EMIT, ...)");
       System.exit(code);
     }
@@ -120,13 +133,41 @@ public final class KsPeer {
 
   /** Posts that went through the first processor (decoded, before the flatMap): processed, not necessarily committed. */
   static final LongAdder processed = new LongAdder();
+  /** Posts (partials topology: tag-posts at the merge) dropped as late by our own processors. */
+  static final LongAdder late = new LongAdder();
+  static final long LATENESS_MS = 30_000;
 
-  static Topology topology(Options o, PostDeserializer posts) {
+  static Topology topology(Options o, PostDeserializer posts, int sources) {
     StreamsBuilder b = new StreamsBuilder();
     KStream<byte[], Post> in = b.stream(o.posts(), Consumed.with(Serdes.ByteArray(), Serdes.serdeFrom((topic, post) -> { throw new UnsupportedOperationException("read-only"); }, posts))
-        .withTimestampExtractor(new CreatedAtExtractor()).withName("posts"));
+        .withTimestampExtractor(new CreatedAtExtractor()).withName("posts"))
+        .peek((k, p) -> processed.increment(), Named.as("count-processed"));
+    KStream<String, MinuteCount> closed = o.topology.equals("dsl") ? dsl(o, in) : partials(o, in, b, sources);
+    closed.mapValues(MinuteCount::json, Named.as("count-json")).to(o.counts(), Produced.<String, String>with(Serdes.String(), Serdes.String()).withName("minute-counts-out"));
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VelocityProcessor.STORE), Serdes.String(), TagState.serde()));
+    closed.process(VelocityProcessor::new, Named.as("velocity"), VelocityProcessor.STORE)
+        .to(o.trends(), Produced.<String, String>with(Serdes.String(), Serdes.String()).withName("trends-out"));
+    return b.build();
+  }
+
+  /**
+   * Our architecture in Kafka Streams: per posts partition, the late rule on the partition's own
+   * stream time and counts per (hashtag, minute); closed partials and progress marks through one
+   * repartition topic; the merge closes a minute when every partition's mark has passed it.
+   */
+  static KStream<String, MinuteCount> partials(Options o, KStream<byte[], Post> in, StreamsBuilder b, int sources) {
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialsProcessor.STORE), Serdes.Bytes(), Serdes.Long()).withCachingEnabled());
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MergeProcessor.COUNTS), Serdes.Bytes(), Serdes.Long()).withCachingEnabled());
+    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MergeProcessor.MARKS), Serdes.Integer(), Serdes.Long()).withCachingEnabled());
+    return in
+        .process(() -> new PartialsProcessor(LATENESS_MS, o.idleMs, late::add), Named.as("partials"), PartialsProcessor.STORE)
+        .repartition(Repartitioned.<String, Partial>with(Serdes.String(), Partial.serde()).withName("partials").withStreamPartitioner(Partial.partitioner()))
+        .process(() -> new MergeProcessor(sources, late::add), Named.as("merge"), MergeProcessor.COUNTS, MergeProcessor.MARKS);
+  }
+
+  /** The textbook DSL topology: flatMap → groupByKey (repartition) → 1-minute windows, grace 30 s → count → closed windows. */
+  static KStream<String, MinuteCount> dsl(Options o, KStream<byte[], Post> in) {
     TimeWindowedKStream<String, Integer> windowed = in
-        .peek((k, p) -> processed.increment(), Named.as("count-processed"))
         .flatMap((k, p) -> {
           List<KeyValue<String, Integer>> out = new ArrayList<>(p.hashtags().length);
           String[] tags = p.hashtags();
@@ -146,13 +187,8 @@ public final class KsPeer {
     if (o.emit.equals("suppress")) {
       counts = counts.suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()).withName("until-minute-closes"));
     }
-    KStream<String, MinuteCount> closed = counts.toStream(Named.as("closed-minutes"))
+    return counts.toStream(Named.as("closed-minutes"))
         .map((w, c) -> KeyValue.pair(w.key(), new MinuteCount(w.key(), w.window().start(), c)), Named.as("to-minute-count"));
-    closed.mapValues(MinuteCount::json, Named.as("count-json")).to(o.counts(), Produced.<String, String>with(Serdes.String(), Serdes.String()).withName("minute-counts-out"));
-    b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VelocityProcessor.STORE), Serdes.String(), TagState.serde()));
-    closed.process(VelocityProcessor::new, Named.as("velocity"), VelocityProcessor.STORE)
-        .to(o.trends(), Produced.<String, String>with(Serdes.String(), Serdes.String()).withName("trends-out"));
-    return b.build();
   }
 
   private static final Object OUT = new Object();
@@ -182,8 +218,9 @@ public final class KsPeer {
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    p.putAll(o.extra);
 
-    Topology topology = topology(o, posts);
+    Topology topology = topology(o, posts, inputs.size());
     System.err.println(topology.describe());
     KafkaStreams streams = new KafkaStreams(topology, p);
     CountDownLatch done = new CountDownLatch(1);
@@ -201,8 +238,9 @@ public final class KsPeer {
     line("{\"config\":{\"app_id\":" + Json.str(o.appId) + ",\"bootstrap\":" + Json.str(o.bootstrap) + ",\"input\":" + Json.str(o.posts())
         + ",\"input_partitions\":" + inputs.size() + ",\"counts_topic\":" + Json.str(o.counts()) + ",\"trends_topic\":" + Json.str(o.trends())
         + ",\"processing_guarantee\":" + Json.str(o.guarantee) + ",\"commit_interval_ms\":" + o.commitIntervalMs
-        + ",\"num_stream_threads\":" + o.threads + ",\"emit\":" + Json.str(o.emit) + ",\"window_ms\":60000,\"grace_ms\":30000"
-        + ",\"state_dir\":" + Json.str(stateDir.toString()) + ",\"kafka_streams\":" + Json.str(kafkaVersion()) + "}}");
+        + ",\"num_stream_threads\":" + o.threads + ",\"topology\":" + Json.str(o.topology)
+        + ",\"emit\":" + Json.str(o.topology.equals("dsl") ? o.emit : "on-close") + ",\"idle_ms\":" + o.idleMs + ",\"window_ms\":60000,\"grace_ms\":30000"
+        + ",\"state_dir\":" + Json.str(stateDir.toString()) + ",\"extra\":" + extraJson(o.extra) + ",\"kafka_streams\":" + Json.str(kafkaVersion()) + "}}");
 
     Thread progress = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
@@ -268,7 +306,19 @@ public final class KsPeer {
     }
     long t = System.currentTimeMillis();
     return "{" + (fin ? "\"final\":true," : "") + "\"consumed\":" + consumed + ",\"t\":" + t + ",\"processed\":" + processed.sum()
-        + ",\"end\":" + end + ",\"lag\":" + Math.max(0, end - consumed) + ",\"state\":\"" + streams.state() + "\"}";
+        + ",\"end\":" + end + ",\"lag\":" + Math.max(0, end - consumed) + ",\"dropped\":" + dropped(streams) + ",\"state\":\"" + streams.state() + "\"}";
+  }
+
+  /** Records dropped by Kafka Streams (expired windows, bad records: task metric dropped-records-total) plus our late posts. */
+  static long dropped(KafkaStreams streams) {
+    double sum = late.sum();
+    for (var e : streams.metrics().entrySet()) {
+      if (e.getKey().name().equals("dropped-records-total") && e.getKey().group().equals("stream-task-metrics")) {
+        Object v = e.getValue().metricValue();
+        if (v instanceof Number n) sum += n.doubleValue();
+      }
+    }
+    return (long) sum;
   }
 
   static Map<TopicPartition, Long> offsets(Admin adm, List<TopicPartition> tps, OffsetSpec spec)
@@ -308,6 +358,12 @@ public final class KsPeer {
         throw new RuntimeException("creating " + name + ": " + e, e);
       }
     });
+  }
+
+  static String extraJson(Map<String, String> m) {
+    StringBuilder b = new StringBuilder("{");
+    m.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append(Json.str(k)).append(':').append(Json.str(v)));
+    return b.append('}').toString();
   }
 
   static String kafkaVersion() {

@@ -1,0 +1,49 @@
+// `trendstream serve`: the query API, the dashboard and /metrics over ClickHouse (server or
+// embedded), and `trendstream migrate`. In embedded mode the demo process serves them,
+// since one process owns the store.
+import Fastify from 'fastify';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/log.js';
+import { Metrics } from '../lib/metrics.js';
+import { registerOps } from '../lib/ops.js';
+import { registerApi } from '../serve/api.js';
+import { registerDashboard } from '../serve/dashboard.js';
+import { WatchStore } from '../serve/watch-store.js';
+import { migrate, openStore } from '../sinks/clickhouse/client.js';
+import { readWatches } from './detect.js';
+
+export async function runMigrate(o: { config?: string }): Promise<void> {
+  const config = loadConfig({ file: o.config });
+  const store = openStore(config.clickhouse);
+  await migrate(store, config.clickhouse.database);
+  await store.close();
+  process.stdout.write(`migrated database ${config.clickhouse.database}\n`);
+}
+
+export async function runServe(o: { config?: string; watches?: string }): Promise<void> {
+  const config = loadConfig({ file: o.config });
+  const log = createLogger(config.logLevel);
+  const file = o.watches ?? config.api.watchesFile;
+  if (file) readWatches(file); // a missing or invalid file is a usage error (exit 1) before anything starts
+  const store = openStore(config.clickhouse);
+  await migrate(store, config.clickhouse.database);
+  const watches = new WatchStore({ file, log: log.child({ component: 'watches' }) });
+  const metrics = Metrics.withDefaults();
+  const app = Fastify({ logger: false });
+  registerOps(app, metrics.registry, { ready: () => true });
+  registerApi(app, { store, database: config.clickhouse.database, watches, tokens: { read: config.api.readTokens, admin: config.api.adminTokens }, log: log.child({ component: 'api' }) });
+  registerDashboard(app);
+  await app.listen({ port: config.http.port, host: '0.0.0.0' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+  process.stdout.write(`ready ${JSON.stringify({ roles: ['serve'], port, pid: process.pid })}\n`);
+  const stop = async () => {
+    await app.close();
+    watches.close();
+    await store.close();
+    log.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
