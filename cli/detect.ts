@@ -1,11 +1,12 @@
 // `trendstream detect`: the detectors in-process over a posts file (NDJSON, `-` for stdin),
 // in event time, as fast as possible; every trend and alert event as NDJSON, in the order
 // decided. Invalid lines are skipped and counted on stderr; nothing else is lost.
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { InvalidPostError, parsePostLine, type Post } from '../ingest/post.js';
-import { detectPosts, type DetectStats } from '../processors/detect.js';
+import { SingleBar } from 'cli-progress';
+import { Detection, type DetectStats } from '../processors/detect.js';
 import { WatchListSchema, type Watch } from '../processors/watches.js';
 
 export class UsageError extends Error {
@@ -22,10 +23,11 @@ export function readWatches(file: string | undefined): Watch[] {
   return r.data;
 }
 
-/** Reads posts from an NDJSON file or stdin, skipping invalid lines (counted in `bad`). */
-export async function* readPosts(input: string, bad: { lines: number; first?: string }): AsyncGenerator<Post> {
+/** Reads posts from an NDJSON file or stdin, skipping invalid lines (counted in `bad`); `bytes` tracks progress. */
+export async function* readPosts(input: string, bad: { lines: number; first?: string }, bytes?: { read: number }): AsyncGenerator<Post> {
   if (input !== '-' && !existsSync(input)) throw new UsageError(`input file not found: ${input}`);
   const stream = input === '-' ? process.stdin : createReadStream(input);
+  if (bytes) stream.on('data', (c: Buffer | string) => { bytes.read += c.length; });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
@@ -38,16 +40,42 @@ export async function* readPosts(input: string, bad: { lines: number; first?: st
   }
 }
 
+/**
+ * A progress bar with rate and ETA on stderr when it is a terminal (and the input a file of
+ * known size); nothing otherwise, so pipes and logs stay clean.
+ */
+function progress(input: string): { update(bytes: number, posts: number): void; stop(): void } {
+  if (!process.stderr.isTTY || input === '-') return { update() {}, stop() {} };
+  const total = statSync(input).size;
+  const bar = new SingleBar({
+    stream: process.stderr, format: 'detect |{bar}| {percentage}% · {posts} posts · {rate} posts/s · ETA {eta_formatted}', hideCursor: true, etaBuffer: 50,
+  });
+  const t0 = Date.now();
+  bar.start(total, 0, { posts: 0, rate: 0 });
+  return {
+    update(bytes, posts) { bar.update(bytes, { posts: posts.toLocaleString('en'), rate: Math.round(posts / Math.max(0.001, (Date.now() - t0) / 1000)).toLocaleString('en') }); },
+    stop() { bar.update(total); bar.stop(); },
+  };
+}
+
 export async function runDetect(o: { input: string; output: string; watches?: string; latenessMs: number }): Promise<DetectStats> {
   const watches = readWatches(o.watches);
   const bad = { lines: 0 } as { lines: number; first?: string };
-  const posts: Post[] = [];
-  for await (const p of readPosts(o.input, bad)) posts.push(p);
+  const bytes = { read: 0 };
+  const bar = progress(o.input);
   const out = o.output === '-' ? process.stdout : createWriteStream(o.output);
-  const stats: DetectStats = { posts: 0, late: 0, duplicates: 0, minutes: 0 };
-  for (const e of detectPosts(posts, { latenessMs: o.latenessMs, watches }, stats)) {
-    if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
+  const detection = new Detection({ latenessMs: o.latenessMs, watches });
+  const write = async (events: readonly unknown[]) => {
+    for (const e of events) if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
+  };
+  for await (const p of readPosts(o.input, bad, bytes)) {
+    const events = detection.offer(p);
+    if (events.length) await write(events);
+    if ((detection.stats.posts & 4095) === 0) bar.update(bytes.read, detection.stats.posts);
   }
+  await write(detection.finish());
+  bar.stop();
+  const stats = detection.stats;
   if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as NodeJS.WritableStream).end((err?: Error) => (err ? reject(err) : resolve())));
   if (bad.lines) process.stderr.write(`detect: skipped ${bad.lines} invalid line(s); first: ${bad.first}\n`);
   return stats;

@@ -35,27 +35,50 @@ export class Detectors {
 export interface DetectStats { posts: number; late: number; duplicates: number; minutes: number }
 
 /**
- * Runs the detectors over posts in arrival order, in event time, and yields every event in
- * the order decided. At the end it flushes only what the final watermark allows.
+ * The detectors over a post stream in arrival order, in event time, one post at a time:
+ * the same intake, windows and detectors as the live pipeline's stages A and B.
  */
-export function* detectPosts(posts: Iterable<Post>, o: DetectOptions, stats: DetectStats = { posts: 0, late: 0, duplicates: 0, minutes: 0 }): Generator<DetectionEvent> {
-  const intake = new PostIntake(o.latenessMs, new WatchMatcher(o.watches));
-  const windows = new MinuteWindows(o.latenessMs);
-  const detectors = new Detectors(o, () => o.watches);
-  let pending = 0;
-  // Like stage B: a batch of partials, then a progress marker, then the decisions it allows.
-  const step = function* (): Generator<DetectionEvent> {
-    for (const a of intake.drain()) windows.add(a);
-    windows.progress(0, 1, intake.clock.time);
-    for (const d of windows.decide()) { stats.minutes++; yield* detectors.onDecision(d); }
-  };
-  for (const p of posts) {
-    stats.posts++;
-    const v = intake.offer(p).verdict;
-    if (v === 'late') stats.late++;
-    else if (v === 'duplicate') stats.duplicates++;
-    // Deciding every few hundred posts is equivalent to deciding after each one: minutes close on the watermark only.
-    if (++pending >= 500) { pending = 0; yield* step(); }
+export class Detection {
+  readonly stats: DetectStats = { posts: 0, late: 0, duplicates: 0, minutes: 0 };
+  private readonly intake: PostIntake;
+  private readonly windows: MinuteWindows;
+  private readonly detectors: Detectors;
+  private pending = 0;
+
+  constructor(o: DetectOptions) {
+    this.intake = new PostIntake(o.latenessMs, new WatchMatcher(o.watches));
+    this.windows = new MinuteWindows(o.latenessMs);
+    this.detectors = new Detectors(o, () => o.watches);
   }
-  yield* step();
+
+  /** Takes one post; returns the events it made decidable (usually none). */
+  offer(p: Post): DetectionEvent[] {
+    this.stats.posts++;
+    const v = this.intake.offer(p).verdict;
+    if (v === 'late') this.stats.late++;
+    else if (v === 'duplicate') this.stats.duplicates++;
+    // Deciding every few hundred posts is equivalent to deciding after each one: minutes close on the watermark only.
+    return ++this.pending >= 500 ? this.step() : [];
+  }
+
+  /** At the end of input: what the final watermark allows (open minutes stay undecided). */
+  finish(): DetectionEvent[] { return this.step(); }
+
+  // Like stage B: a batch of partials, then a progress marker, then the decisions it allows.
+  private step(): DetectionEvent[] {
+    this.pending = 0;
+    for (const a of this.intake.drain()) this.windows.add(a);
+    this.windows.progress(0, 1, this.intake.clock.time);
+    const out: DetectionEvent[] = [];
+    for (const d of this.windows.decide()) { this.stats.minutes++; out.push(...this.detectors.onDecision(d)); }
+    return out;
+  }
+}
+
+/** Runs the detectors over posts in arrival order and yields every event in the order decided. */
+export function* detectPosts(posts: Iterable<Post>, o: DetectOptions, stats?: DetectStats): Generator<DetectionEvent> {
+  const d = new Detection(o);
+  for (const p of posts) yield* d.offer(p);
+  yield* d.finish();
+  if (stats) Object.assign(stats, d.stats);
 }
