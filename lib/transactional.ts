@@ -47,6 +47,8 @@ export class TransactionalWorker {
   private readonly restored = new Set<number>();
   /** Partitions re-reading committed input, with the committed offset where replay ends. */
   private readonly replayUntil = new Map<number, bigint>();
+  /** The committed input offset per partition: anything below it was already processed. */
+  private readonly committed = new Map<number, bigint>();
   private running = false;
 
   constructor(private readonly kafka: Kafka, private readonly o: TransactionalWorkerOptions) {
@@ -71,7 +73,7 @@ export class TransactionalWorker {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const mine = new Set<number>((payload.memberAssignment[this.o.topic] ?? []) as number[]);
       for (const p of [...this.restored]) {
-        if (!mine.has(p)) { this.restored.delete(p); this.replayUntil.delete(p); this.o.handler.release(p); }
+        if (!mine.has(p)) { this.restored.delete(p); this.replayUntil.delete(p); this.committed.delete(p); this.o.handler.release(p); }
       }
       for (const [p, prod] of this.producers) {
         if (!mine.has(p)) { this.producers.delete(p); void prod.disconnect().catch(() => {}); }
@@ -98,6 +100,12 @@ export class TransactionalWorker {
     const { partition } = batch;
     const t0 = performance.now();
     if (!this.restored.has(partition)) {
+      // Take over the partition's transactional id first: that fences an earlier producer (a
+      // zombie, or ours before a failure) and completes or aborts its open transaction, so the
+      // committed offset read next is final.
+      const producer = await this.producer(partition);
+      const fence = await producer.transaction();
+      await fence.abort();
       const admin = this.kafka.admin();
       await admin.connect();
       try {
@@ -105,6 +113,7 @@ export class TransactionalWorker {
         const committed = offsets?.partitions.find((x) => x.partition === partition);
         const r = this.o.handler.restore(partition, committed?.metadata || null);
         this.restored.add(partition);
+        this.committed.set(partition, BigInt(committed?.offset ?? '-1'));
         if (r?.replayFrom && committed && BigInt(r.replayFrom) < BigInt(committed.offset)) {
           this.replayUntil.set(partition, BigInt(committed.offset));
           this.consumer.seek({ topic: this.o.topic, partition, offset: r.replayFrom });
@@ -122,6 +131,14 @@ export class TransactionalWorker {
       this.replayUntil.delete(partition);
       batch = { ...batch, messages: fresh } as typeof batch;
     }
+    // A batch kafkajs delivers again although its transaction did commit (the broker went away
+    // between commit and acknowledgement) is skipped: its outputs are already in Kafka.
+    const done = this.committed.get(partition) ?? -1n;
+    if (BigInt(batch.messages[0]!.offset) < done) {
+      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= done);
+      if (!fresh.length) { resolveOffset(batch.messages[batch.messages.length - 1]!.offset); await heartbeat(); return; }
+      batch = { ...batch, messages: fresh } as typeof batch;
+    }
     const out = this.o.handler.process(partition, batch.messages);
     const last = batch.messages[batch.messages.length - 1]!.offset;
     const producer = await this.producer(partition);
@@ -137,12 +154,17 @@ export class TransactionalWorker {
     } catch (e) {
       this.o.metrics.errors.inc({ component_kind: 'transform', component_id: this.o.id, error_type: 'kafka', stage: 'sending' });
       await tx.abort().catch(() => {});
-      // The state advanced by `process` no longer matches what Kafka holds: rebuild it from the last commit.
+      // Whether the transaction committed is unknown. Rebuild state from what Kafka holds: a new
+      // producer fences this one and settles its transaction, then the committed offset decides.
       this.restored.delete(partition);
       this.replayUntil.delete(partition);
+      this.committed.delete(partition);
       this.o.handler.release(partition);
+      this.producers.delete(partition);
+      void producer.disconnect().catch(() => {});
       throw e;
     }
+    this.committed.set(partition, BigInt(last) + 1n);
     resolveOffset(last);
     await heartbeat();
     const n = batch.messages.length;
