@@ -7,6 +7,9 @@ import { once } from 'node:events';
 import { InvalidPostError, parsePostLine, type Post } from '../ingest/post.js';
 import { SingleBar } from 'cli-progress';
 import { Detection, type DetectStats } from '../processors/detect.js';
+import type { Config } from '../lib/config.js';
+import { ident, openStore, quote } from '../sinks/clickhouse/client.js';
+import { chTime } from '../sinks/clickhouse/rows.js';
 import { WatchListSchema, type Watch } from '../processors/watches.js';
 
 export class UsageError extends Error {
@@ -58,17 +61,68 @@ function progress(input: string): { update(bytes: number, posts: number): void; 
   };
 }
 
-export async function runDetect(o: { input: string; output: string; watches?: string; latenessMs: number }): Promise<DetectStats> {
-  const watches = readWatches(o.watches);
+/**
+ * Posts of a past time range from ClickHouse `posts` (deduplicated), in event-time order:
+ * backtesting what a setting would have raised. Values are validated, then quoted.
+ */
+export async function* readPostsFromStore(config: Config, from: number, to: number): AsyncGenerator<Post> {
+  const store = openStore(config.clickhouse);
+  try {
+    const db = ident(config.clickhouse.database);
+    const rs = await store.query({
+      query: `SELECT platform, id, toUnixTimestamp(created_at) * 1000 + created_at_ms AS t, author_id, author_handle, author_followers,
+                toUnixTimestamp(author_created_at) * 1000 AS author_t, text, lang, reply_to, reply_to_author, repost_of, hashtags, mentions, likes, reposts, replies
+              FROM ${db}.posts FINAL
+              WHERE created_at >= toDateTime(${quote(chTime(from))}, 'UTC') AND created_at < toDateTime(${quote(chTime(to))}, 'UTC')
+              ORDER BY t, platform, id`,
+      format: 'JSONEachRow',
+    });
+    type Row = { platform: string; id: string; t: string | number; author_id: string; author_handle: string; author_followers: number; author_t: string | number;
+      text: string; lang: string; reply_to: string; reply_to_author: string; repost_of: string; hashtags: string[]; mentions: string[]; likes: number; reposts: number; replies: number };
+    for await (const rows of rs.stream<Row>()) {
+      for (const row of rows) {
+        const r = row.json();
+        yield {
+          id: r.id, platform: r.platform, created_at: Number(r.t), text: r.text, lang: r.lang || null,
+          author: { id: r.author_id, handle: r.author_handle || null, followers: Number(r.author_followers), created_at: Number(r.author_t) || null },
+          reply_to: r.reply_to || null, reply_to_author: r.reply_to_author || null, repost_of: r.repost_of || null,
+          hashtags: r.hashtags, mentions: r.mentions, metrics: { likes: Number(r.likes), reposts: Number(r.reposts), replies: Number(r.replies) },
+        };
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export interface DetectRun {
+  input?: string;
+  /** Instead of a file: the posts of [from, to) from ClickHouse. */
+  range?: { from: number; to: number; config: Config };
+  output: string;
+  watches?: string;
+  latenessMs: number;
+  /** Backtesting overrides: trend sensitivity, and every watch's sensitivity / opening severity. */
+  trendSensitivity?: number;
+  watchSensitivity?: number;
+  minSeverity?: number;
+}
+
+export async function runDetect(o: DetectRun): Promise<DetectStats> {
+  if ((o.input === undefined) === (o.range === undefined)) throw new UsageError('give either --input FILE or --from and --to (posts from ClickHouse)');
+  const watches = readWatches(o.watches).map((w) => ({
+    ...w, sensitivity: o.watchSensitivity ?? w.sensitivity, min_severity: o.minSeverity ?? w.min_severity,
+  }));
   const bad = { lines: 0 } as { lines: number; first?: string };
   const bytes = { read: 0 };
-  const bar = progress(o.input);
+  const bar = o.input ? progress(o.input) : { update() {}, stop() {} };
   const out = o.output === '-' ? process.stdout : createWriteStream(o.output);
-  const detection = new Detection({ latenessMs: o.latenessMs, watches });
+  const detection = new Detection({ latenessMs: o.latenessMs, watches, trends: o.trendSensitivity ? { sensitivity: o.trendSensitivity } : undefined });
   const write = async (events: readonly unknown[]) => {
     for (const e of events) if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
   };
-  for await (const p of readPosts(o.input, bad, bytes)) {
+  const posts = o.input ? readPosts(o.input, bad, bytes) : readPostsFromStore(o.range!.config, o.range!.from, o.range!.to);
+  for await (const p of posts) {
     const events = detection.offer(p);
     if (events.length) await write(events);
     if ((detection.stats.posts & 4095) === 0) bar.update(bytes.read, detection.stats.posts);

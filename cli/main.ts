@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
 import { runDetect, UsageError } from './detect.js';
 import { runWorker } from './worker.js';
-import { ConfigError } from '../lib/config.js';
+import { ConfigError, loadConfig } from '../lib/config.js';
 import { registerQueryCommands } from './query.js';
 import { runMigrate, runServe } from './serve.js';
 
@@ -28,14 +28,30 @@ program.command('demo')
   .option('--config <file>', 'JSON config file')
   .action(async (o) => runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config }));
 
+const time = (name: string) => (v: string) => {
+  const t = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t)) throw new InvalidArgumentError(`${name} must be a time like 2026-11-01T00:00:00Z`);
+  return t;
+};
+
 program.command('detect')
-  .description('run the detectors in-process over a posts file in event time and write every trend and alert event as NDJSON')
-  .requiredOption('--input <file>', 'posts as NDJSON (- for stdin)')
+  .description('run the detectors in-process over a posts file (or a time range of ClickHouse posts) in event time and write every trend and alert event as NDJSON')
+  .option('--input <file>', 'posts as NDJSON (- for stdin)')
+  .option('--from <time>', 'backtest: posts from ClickHouse from this time (with --to; config from env/--config)', time('--from'))
+  .option('--to <time>', 'backtest: until this time (exclusive)', time('--to'))
   .requiredOption('--output <file>', 'where to write the events as NDJSON (- for stdout)')
   .option('--watches <file>', 'watches as a JSON array (CONTRACTS §3)')
   .option('--lateness <ms>', 'allowed lateness in milliseconds', int('--lateness'), 30_000)
+  .option('--trend-sensitivity <x>', 'trend thresholds divided by this (>1 finds more)', int('--trend-sensitivity'))
+  .option('--watch-sensitivity <x>', "override every watch's sensitivity", int('--watch-sensitivity'))
+  .option('--min-severity <n>', "override every watch's opening severity (1–6)", int('--min-severity'))
+  .option('--config <file>', 'JSON config file (for --from/--to)')
   .action(async (o) => {
-    const stats = await runDetect({ input: o.input, output: o.output, watches: o.watches, latenessMs: o.lateness });
+    if ((o.from === undefined) !== (o.to === undefined)) throw new UsageError('--from and --to go together');
+    if (o.minSeverity !== undefined && (o.minSeverity > 6 || !Number.isInteger(o.minSeverity))) throw new UsageError('--min-severity must be an integer from 1 to 6');
+    const range = o.from !== undefined ? { from: o.from as number, to: o.to as number, config: loadConfig({ file: o.config }) } : undefined;
+    const stats = await runDetect({ input: o.input, range, output: o.output, watches: o.watches, latenessMs: o.lateness,
+      trendSensitivity: o.trendSensitivity, watchSensitivity: o.watchSensitivity, minSeverity: o.minSeverity });
     if (o.output !== '-') process.stderr.write(`detect: ${stats.posts} posts, ${stats.minutes} minutes decided, ${stats.late} late, ${stats.duplicates} duplicates\n`);
   });
 
