@@ -161,11 +161,11 @@ async function main(): Promise<void> {
       const { buildPeer, startPeer } = (await import(new URL('./peers/kafka-streams/peer.ts', import.meta.url).href)) as PeerModule;
       say('Kafka Streams peer over the same posts topic…');
       await buildPeer();
-      const peer = startPeer({ brokers, prefix: 'stage.', appId: 'bench-ks', guarantee: 'exactly_once_v2', commitIntervalMs: 100 });
+      const peer = startPeer({ brokers, prefix: 'stage.', appId: `bench-ks-${process.pid}-${Date.now()}`, guarantee: 'exactly_once_v2', commitIntervalMs: 100 });
       stops.push(() => peer.stop());
+      results.kafka_streams_config = await peer.config;
       const ks = await peerRate(peer);
       results.kafka_streams_posts_per_s = Math.round(ks);
-      results.kafka_streams_config = { processing_guarantee: 'exactly_once_v2', commit_interval_ms: 100, threads: 1, partitions: 6 };
       await peer.stop();
       results.ratio_to_kafka_streams = Number(((results.stage_a_posts_per_s as number) / ks).toFixed(2));
     } catch (e) {
@@ -238,9 +238,10 @@ async function main(): Promise<void> {
 
 interface PeerModule {
   buildPeer(): Promise<string>;
-  startPeer(o: { brokers: string; prefix: string; appId: string; guarantee?: string; commitIntervalMs?: number }): { progress: AsyncIterable<{ consumed: number; t: number }>; stop(): Promise<void> };
+  startPeer(o: { brokers: string; prefix: string; appId: string; guarantee?: string; commitIntervalMs?: number }): { progress: AsyncIterable<{ consumed: number; t: number }>; config: Promise<unknown>; stop(): Promise<void> };
 }
 
+/** The peer's rate over the whole workload, from its first committed progress to the last (like stage A's). */
 async function peerRate(peer: { progress: AsyncIterable<{ consumed: number; t: number }> }): Promise<number> {
   let first: { consumed: number; t: number } | null = null;
   for await (const p of peer.progress) {

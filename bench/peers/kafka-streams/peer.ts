@@ -24,8 +24,12 @@ export interface PeerProgress {
   /** Records in the input topic (log end − log start, summed). */
   end?: number;
   lag?: number;
+  /** Records of the app's repartition topic not yet processed by the merging stage (each transaction leaves a marker: ≈ partitions when idle). */
+  internal_lag?: number;
   /** Records dropped: Kafka Streams' dropped-records-total (expired windows, undecodable records) plus late posts. */
   dropped?: number;
+  /** Posts dropped as repeats (partials with dedup). */
+  duplicates?: number;
   /** Kafka Streams client state (CREATED, REBALANCING, RUNNING, …). */
   state?: string;
   /** Set on the last line, printed after the client closed on SIGTERM. */
@@ -49,6 +53,7 @@ export interface PeerConfig {
   /** `on-close` for partials; `suppress` or `close` (EmitStrategy.onWindowClose) for dsl. */
   emit: 'suppress' | 'close' | 'on-close';
   idle_ms: number;
+  dedup: boolean;
   window_ms: number;
   grace_ms: number;
   state_dir: string;
@@ -76,6 +81,8 @@ export interface PeerOptions {
    * most posts as late when it catches up on a filled topic (README).
    */
   topology?: 'partials' | 'dsl';
+  /** De-duplicate posts by record key (`platform:id`) within their minute, as stage A does (partials only); default true. */
+  dedup?: boolean;
   /** A posts partition without input this long (wall time) stops holding back the merge (partials); default 30000. */
   idleMs?: number;
   /** How closed minutes are emitted in the dsl topology: `suppress` (suppress(untilWindowCloses), default) or `close` (EmitStrategy.onWindowClose). */
@@ -143,7 +150,8 @@ export async function buildPeer(): Promise<string> {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   const code = await new Promise<number | null>((resolve, reject) => {
-    const p = spawn('mvn', ['-q', '-B', '-f', path.join(here, 'pom.xml'), 'package', `-Dks.build.dir=${tmp}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Maven's output goes to stderr: the benchmark's stdout stays clean.
+    const p = spawn('mvn', ['-q', '-B', '-Dstyle.color=never', '-f', path.join(here, 'pom.xml'), 'package', `-Dks.build.dir=${tmp}`], { stdio: ['ignore', 2, 2] });
     p.on('error', (e) => reject(new Error(`cannot run Maven (mvn) to build the Kafka Streams peer: ${e.message}`)));
     p.on('exit', resolve);
   });
@@ -192,7 +200,7 @@ export function startPeer(opts: PeerOptions): Peer {
     '--bootstrap', opts.brokers, '--prefix', opts.prefix, '--app-id', opts.appId,
     '--guarantee', opts.guarantee ?? 'exactly_once_v2', '--commit-interval-ms', String(opts.commitIntervalMs ?? 100),
     '--threads', String(opts.threads ?? 1), '--topology', opts.topology ?? 'partials', '--emit', opts.emit ?? 'suppress',
-    '--idle-ms', String(opts.idleMs ?? 30_000), '--out-partitions', String(opts.outPartitions ?? 6),
+    '--idle-ms', String(opts.idleMs ?? 30_000), '--dedup', String(opts.dedup ?? true), '--out-partitions', String(opts.outPartitions ?? 6),
     '--state-dir', stateDir, '--schema', SCHEMA, ...(opts.extraConfig ?? []).flatMap((c) => ['--config', c]),
   ];
   const proc = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -69,6 +69,7 @@ public final class KsPeer {
     String topology = env("KS_TOPOLOGY", "partials");
     String emit = env("KS_EMIT", "suppress");
     long idleMs = Long.parseLong(env("KS_IDLE_MS", "30000"));
+    boolean dedup = Boolean.parseBoolean(env("KS_DEDUP", "true"));
     String schema = env("KS_SCHEMA", "");
     int outPartitions = Integer.parseInt(env("KS_OUT_PARTITIONS", "6"));
     long waitInputMs = Long.parseLong(env("KS_WAIT_INPUT_MS", "60000"));
@@ -104,6 +105,7 @@ public final class KsPeer {
           case "--topology" -> o.topology = v;
           case "--emit" -> o.emit = v;
           case "--idle-ms" -> o.idleMs = Long.parseLong(v);
+          case "--dedup" -> o.dedup = Boolean.parseBoolean(v);
           case "--schema" -> o.schema = v;
           case "--out-partitions" -> o.outPartitions = Integer.parseInt(v);
           case "--wait-input-ms" -> o.waitInputMs = Long.parseLong(v);
@@ -124,7 +126,7 @@ public final class KsPeer {
 
     static void usage(int code) {
       System.err.println("usage: java -jar ks-peer.jar [--bootstrap H:P] [--prefix P] [--app-id ID] [--guarantee exactly_once_v2|at_least_once]"
-          + " [--commit-interval-ms 100] [--threads 1] [--state-dir DIR] [--topology partials|dsl] [--emit suppress|close] [--idle-ms 30000] [--schema post.v1.avsc]"
+          + " [--commit-interval-ms 100] [--threads 1] [--state-dir DIR] [--topology partials|dsl] [--emit suppress|close] [--idle-ms 30000] [--dedup true|false] [--schema post.v1.avsc]"
           + " [--config key=value ...] [--out-partitions 6] [--wait-input-ms 60000] [--close-timeout-ms 30000] [--progress-ms 1000]"
           + " (env KS_BOOTSTRAP, KS_PREFIX, KS_APP_ID, KS_GUARANTEE, KS_COMMIT_INTERVAL_MS, KS_THREADS, KS_STATE_DIR, KS_EMIT, ...)");
       System.exit(code);
@@ -135,6 +137,8 @@ public final class KsPeer {
   static final LongAdder processed = new LongAdder();
   /** Posts (partials topology: tag-posts at the merge) dropped as late by our own processors. */
   static final LongAdder late = new LongAdder();
+  /** Posts dropped as repeats of a (platform:id) key (partials topology with --dedup). */
+  static final LongAdder duplicates = new LongAdder();
   static final long LATENESS_MS = 30_000;
 
   static Topology topology(Options o, PostDeserializer posts, int sources) {
@@ -157,10 +161,12 @@ public final class KsPeer {
    */
   static KStream<String, MinuteCount> partials(Options o, KStream<byte[], Post> in, StreamsBuilder b, int sources) {
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialsProcessor.STORE), Serdes.Bytes(), Serdes.Long()).withCachingEnabled());
+    if (o.dedup) b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialsProcessor.SEEN), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MergeProcessor.COUNTS), Serdes.Bytes(), Serdes.Long()).withCachingEnabled());
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MergeProcessor.MARKS), Serdes.Integer(), Serdes.Long()).withCachingEnabled());
     return in
-        .process(() -> new PartialsProcessor(LATENESS_MS, o.idleMs, late::add), Named.as("partials"), PartialsProcessor.STORE)
+        .process(() -> new PartialsProcessor(LATENESS_MS, o.idleMs, o.dedup, late::add, duplicates::add), Named.as("partials"),
+            o.dedup ? new String[] {PartialsProcessor.STORE, PartialsProcessor.SEEN} : new String[] {PartialsProcessor.STORE})
         .repartition(Repartitioned.<String, Partial>with(Serdes.String(), Partial.serde()).withName("partials").withStreamPartitioner(Partial.partitioner()))
         .process(() -> new MergeProcessor(sources, late::add), Named.as("merge"), MergeProcessor.COUNTS, MergeProcessor.MARKS);
   }
@@ -239,7 +245,8 @@ public final class KsPeer {
         + ",\"input_partitions\":" + inputs.size() + ",\"counts_topic\":" + Json.str(o.counts()) + ",\"trends_topic\":" + Json.str(o.trends())
         + ",\"processing_guarantee\":" + Json.str(o.guarantee) + ",\"commit_interval_ms\":" + o.commitIntervalMs
         + ",\"num_stream_threads\":" + o.threads + ",\"topology\":" + Json.str(o.topology)
-        + ",\"emit\":" + Json.str(o.topology.equals("dsl") ? o.emit : "on-close") + ",\"idle_ms\":" + o.idleMs + ",\"window_ms\":60000,\"grace_ms\":30000"
+        + ",\"emit\":" + Json.str(o.topology.equals("dsl") ? o.emit : "on-close") + ",\"idle_ms\":" + o.idleMs
+        + ",\"dedup\":" + (o.topology.equals("partials") && o.dedup) + ",\"window_ms\":60000,\"grace_ms\":30000"
         + ",\"state_dir\":" + Json.str(stateDir.toString()) + ",\"extra\":" + extraJson(o.extra) + ",\"kafka_streams\":" + Json.str(kafkaVersion()) + "}}");
 
     Thread progress = new Thread(() -> {
@@ -304,21 +311,33 @@ public final class KsPeer {
       if (c != null) consumed += Math.max(0, c.offset() - first);
       end += Math.max(0, latest.getOrDefault(tp, 0L) - first);
     }
+    // The app's own repartition topic(s): how far the merging stage is behind (transaction markers count too).
+    List<TopicPartition> internal = new ArrayList<>();
+    for (TopicPartition tp : committed.keySet()) if (tp.topic().startsWith(o.appId + "-") && tp.topic().endsWith("-repartition")) internal.add(tp);
+    long internalLag = 0;
+    if (!internal.isEmpty()) {
+      Map<TopicPartition, Long> ends = offsets(adm, internal, OffsetSpec.latest());
+      for (TopicPartition tp : internal) internalLag += Math.max(0, ends.getOrDefault(tp, 0L) - committed.get(tp).offset());
+    }
     long t = System.currentTimeMillis();
     return "{" + (fin ? "\"final\":true," : "") + "\"consumed\":" + consumed + ",\"t\":" + t + ",\"processed\":" + processed.sum()
-        + ",\"end\":" + end + ",\"lag\":" + Math.max(0, end - consumed) + ",\"dropped\":" + dropped(streams) + ",\"state\":\"" + streams.state() + "\"}";
+        + ",\"end\":" + end + ",\"lag\":" + Math.max(0, end - consumed) + ",\"internal_lag\":" + internalLag + ",\"dropped\":" + dropped(streams) + ",\"duplicates\":" + duplicates.sum() + ",\"state\":\"" + streams.state() + "\"}";
   }
 
   /** Records dropped by Kafka Streams (expired windows, bad records: task metric dropped-records-total) plus our late posts. */
+  private static volatile long lastStreamsDropped;
+
   static long dropped(KafkaStreams streams) {
-    double sum = late.sum();
+    double sum = 0;
     for (var e : streams.metrics().entrySet()) {
       if (e.getKey().name().equals("dropped-records-total") && e.getKey().group().equals("stream-task-metrics")) {
         Object v = e.getValue().metricValue();
         if (v instanceof Number n) sum += n.doubleValue();
       }
     }
-    return (long) sum;
+    // The metrics go away when the client closes: the final line keeps the last value seen.
+    lastStreamsDropped = Math.max(lastStreamsDropped, (long) sum);
+    return lastStreamsDropped + late.sum();
   }
 
   static Map<TopicPartition, Long> offsets(Admin adm, List<TopicPartition> tps, OffsetSpec spec)

@@ -16,11 +16,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Per posts partition (the `partials` topology, like our stage A): the partition's stream time
  * (newest created_at), the late rule (a post whose minute ended at or before stream time − 30 s
- * is dropped), counts per (hashtag, minute) in a changelogged store, and once the partition's
+ * is dropped), optionally de-duplication by record key (`platform:id`) within the post's minute,
+ * counts per (hashtag, minute) in a changelogged store, and once the partition's
  * watermark passes a minute: its counts, then a progress mark to every merging partition.
  */
 final class PartialsProcessor implements Processor<byte[], Post, String, Partial> {
   static final String STORE = "partials-pending";
+  static final String SEEN = "partials-seen";
+  private static final byte[] EMPTY = new byte[0];
   static final long MINUTE = 60_000L;
   /** Under these keys (sorted before every minute key) the task keeps its clock: stream time and flushed-up-to minute. */
   private static final Bytes STREAM_TIME = Bytes.wrap(new byte[0]);
@@ -28,6 +31,8 @@ final class PartialsProcessor implements Processor<byte[], Post, String, Partial
 
   private final long latenessMs;
   private final long idleMs;
+  private final boolean dedup;
+  private KeyValueStore<Bytes, byte[]> seen;
   private ProcessorContext<String, Partial> ctx;
   private KeyValueStore<Bytes, Long> store;
   private int partition;
@@ -35,9 +40,12 @@ final class PartialsProcessor implements Processor<byte[], Post, String, Partial
   private long flushedUpTo = Long.MIN_VALUE;
   private long lastInput;
   private boolean idle;
-  final LateCounter late;
+  private final LateCounter late;
+  private final LateCounter duplicates;
 
-  PartialsProcessor(long latenessMs, long idleMs, LateCounter late) { this.latenessMs = latenessMs; this.idleMs = idleMs; this.late = late; }
+  PartialsProcessor(long latenessMs, long idleMs, boolean dedup, LateCounter late, LateCounter duplicates) {
+    this.latenessMs = latenessMs; this.idleMs = idleMs; this.dedup = dedup; this.late = late; this.duplicates = duplicates;
+  }
 
   /** Shared counter of posts dropped as late (for the progress lines). */
   interface LateCounter { void add(long n); }
@@ -46,6 +54,7 @@ final class PartialsProcessor implements Processor<byte[], Post, String, Partial
   public void init(ProcessorContext<String, Partial> context) {
     ctx = context;
     store = context.getStateStore(STORE);
+    if (dedup) seen = context.getStateStore(SEEN);
     partition = context.taskId().partition();
     Long t = store.get(STREAM_TIME);
     Long f = store.get(FLUSHED);
@@ -69,6 +78,12 @@ final class PartialsProcessor implements Processor<byte[], Post, String, Partial
     long t = p.createdAt();
     long minute = Math.floorDiv(t, MINUTE) * MINUTE;
     if (streamTime != Long.MIN_VALUE && minute + MINUTE <= streamTime - latenessMs) { late.add(1); return; }
+    if (dedup && r.key() != null) {
+      // A repeat carries the same created_at, so (minute, key) finds it; kept until the watermark passes the minute.
+      Bytes k = Bytes.wrap(java.nio.ByteBuffer.allocate(8 + r.key().length).putLong(minute).put(r.key()).array());
+      if (seen.get(k) != null) { duplicates.add(1); return; }
+      seen.put(k, EMPTY);
+    }
     String[] tags = p.hashtags();
     outer:
     for (int i = 0; i < tags.length; i++) {
@@ -99,6 +114,13 @@ final class PartialsProcessor implements Processor<byte[], Post, String, Partial
       }
     }
     for (Bytes k : done) store.delete(k);
+    if (dedup && upTo != Long.MAX_VALUE) {
+      done.clear();
+      try (KeyValueIterator<Bytes, byte[]> it = seen.range(Partial.minuteKey(0), Partial.minuteKey(upTo))) {
+        while (it.hasNext()) done.add(it.next().key);
+      }
+      for (Bytes k : done) seen.delete(k);
+    }
     if (upTo != Long.MAX_VALUE) flushedUpTo = upTo;
     save();
     ctx.forward(new Record<>("", Partial.mark(partition, flushedUpTo, idle), timestamp));
