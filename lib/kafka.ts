@@ -1,6 +1,6 @@
 // Kafka at the edge: the kafkajs client (logging into pino), topic names under one
 // prefix, and topic creation with explicit partition counts (never auto-creation).
-import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
@@ -73,4 +73,17 @@ export async function ensureTopics(admin: Admin, cfg: Config['kafka']): Promise<
     }
   }
   return t;
+}
+
+/**
+ * kafkajs restarts a consumer after retriable failures; one it gives up on must not leave a
+ * live process that consumes nothing: fail loudly so a supervisor restarts the worker.
+ */
+export function exitOnFatalCrash(consumer: Consumer, log: Logger): void {
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart');
+    process.exitCode = 2;
+    setTimeout(() => process.exit(2), 100);
+  });
 }

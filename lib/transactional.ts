@@ -2,6 +2,7 @@
 // per input partition (transactional id from group, topic and partition, so a zombie is
 // fenced after a rebalance); a batch's outputs and its input offsets commit together.
 // Per-partition state is restored from the offset commit's metadata on assignment.
+import { exitOnFatalCrash } from './kafka.js';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -63,11 +64,7 @@ export class TransactionalWorker {
 
   /** Joins the group and starts processing in the background. Resolves once running. */
   async start(): Promise<void> {
-    // kafkajs restarts a consumer after retriable failures; one it gives up on must not leave
-    // a live process that consumes nothing: fail loudly so a supervisor restarts the worker.
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) { this.o.log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart'); process.exitCode = 2; setTimeout(() => process.exit(2), 100); }
-    });
+    exitOnFatalCrash(this.consumer, this.o.log);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -2,6 +2,7 @@
 // signed with HMAC-SHA256 over "<timestamp>.<body>", the event id as idempotency key. One
 // consumer group per channel: a dead endpoint pauses only its own channel, offsets commit
 // only after delivery, so every alert is redelivered once the endpoint returns.
+import { exitOnFatalCrash } from '../lib/kafka.js';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -91,11 +92,7 @@ export class AlertDelivery {
   get ready(): boolean { return this.running; }
 
   async start(): Promise<void> {
-    // kafkajs restarts a consumer after retriable failures; one it gives up on must not leave
-    // a live process that consumes nothing: fail loudly so a supervisor restarts the worker.
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) { this.o.log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart'); process.exitCode = 2; setTimeout(() => process.exit(2), 100); }
-    });
+    exitOnFatalCrash(this.consumer, this.o.log);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     const labels = { component_kind: 'sink', component_id: `alerts-${this.o.channel.name}` };

@@ -1,6 +1,7 @@
 // ClickHouse sink (DESIGN.md): consumes a topic in batches, writes the rows with one insert
 // per table, and commits the offsets only after ClickHouse acknowledged. Replays after a
 // crash write the same rows again; Replacing engines and FINAL make that idempotent.
+import { exitOnFatalCrash } from '../../lib/kafka.js';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
@@ -31,11 +32,7 @@ export class ClickHouseSink {
 
   /** Joins the group and starts writing in the background. */
   async start(): Promise<void> {
-    // kafkajs restarts a consumer after retriable failures; one it gives up on must not leave
-    // a live process that consumes nothing: fail loudly so a supervisor restarts the worker.
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) { this.o.log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart'); process.exitCode = 2; setTimeout(() => process.exit(2), 100); }
-    });
+    exitOnFatalCrash(this.consumer, this.o.log);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     await this.consumer.run({
