@@ -239,18 +239,23 @@ export class TrendDetector {
 
   private score(s: TagState, d: MinuteDecision): TrendEvent | null {
     const w = this.c.windowMinutes;
+    const t = s.trending;
+    const sens = this.c.sensitivity;
+    // Most tracked tags are quiet most minutes: without enough posts in the window no trend can start.
+    if (!t) {
+      if (this.decided <= this.c.warmupMinutes) return null;
+      let posts = 0;
+      for (let i = Math.max(0, s.minutes.length - w); i < s.minutes.length; i++) posts += s.minutes[i]!.agg?.posts ?? 0;
+      if (posts < this.c.minAuthors / sens) return null;
+    }
     const observed = this.windowAuthors(s, w);
     const expected = Math.max(this.expected(s, w), 0.5);
     const velocity = observed / expected;
     const sigma = Math.sqrt(expected + (this.c.overdispersion * expected) ** 2);
     const z = (observed - expected) / sigma;
-    const sens = this.c.sensitivity;
-    const previous = this.windowAuthors(s, w, w);
-    const accelerating = observed >= 1.2 * previous;
-    const t = s.trending;
     if (!t) {
-      if (this.decided <= this.c.warmupMinutes) return null;
-      if (observed >= this.c.minAuthors / sens && velocity >= this.c.minVelocity / sens && z >= this.c.minScore / sens && accelerating
+      if (observed >= this.c.minAuthors / sens && velocity >= this.c.minVelocity / sens && z >= this.c.minScore / sens
+        && observed >= 1.2 * this.windowAuthors(s, w, w) // accelerating
         && -poissonLog10Tail(observed, expected) >= this.c.minLog10P / sens) {
         const windowStart = d.minute - (w - 1) * MINUTE;
         s.trending = { since: d.minute, calm: 0, lastUpdate: d.minute, inauthentic: this.inauthentic(s), windowStart };
