@@ -35,7 +35,11 @@ const M = 60_000;
 const START = Date.parse('2026-11-24T06:00:00Z');
 const log = createLogger('warn');
 const results: Record<string, unknown> = {};
-const say = (s: string) => process.stderr.write(`${s}\n`);
+/** Progress on stderr; the JSON so far is rewritten at each step, so a run cut short keeps its figures. */
+const say = (s: string) => {
+  process.stderr.write(`${s}\n`);
+  if (jsonOut && Object.keys(results).length) writeFileSync(jsonOut, JSON.stringify({ ...results, incomplete: true }, null, 2) + '\n');
+};
 
 function workload(prefixSeed: number): GeneratorOptions {
   const minutes = 600;
