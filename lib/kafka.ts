@@ -1,10 +1,14 @@
 // Kafka at the edge: the kafkajs client (logging into pino), topic names under one
 // prefix, and topic creation with explicit partition counts (never auto-creation).
+// Import kafkajs through this module: the patch must load before kafkajs does.
+import './kafkajs-patch.js';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+export { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 export interface Topics {
   posts: string;
