@@ -14,6 +14,7 @@ import { decodeCounts, encodeCounts } from './counts-codec.js';
 import { Detectors, type DetectOptions } from './detect.js';
 import { encodeEvent } from './events-codec.js';
 import type { Watch } from './watches.js';
+import { DEFAULT_TRENDS } from './velocity.js';
 import { MinuteWindows } from './windows.js';
 
 export interface StageBOptions {
@@ -22,6 +23,8 @@ export interface StageBOptions {
   /** The current watch list, read every minute (changes apply without a restart). */
   watches: () => readonly Watch[];
   detect?: Pick<DetectOptions, 'trends' | 'firestorm'>;
+  /** Partitions of `hashtag-counts`: they share the trend detector's tag capacity, so a process's memory does not grow with the partitions it owns. */
+  partitions: number;
   metrics: Metrics;
   log: Logger;
   id?: string;
@@ -36,7 +39,9 @@ export class StageB implements PartitionHandler {
   constructor(private readonly o: StageBOptions) { this.id = o.id ?? 'stage-b'; }
 
   restore(partition: number, metadata: string | null): { replayFrom?: string } {
-    this.parts.set(partition, { windows: new MinuteWindows(this.o.latenessMs), detectors: new Detectors(this.o.detect ?? {}, this.o.watches) });
+    const capacity = Math.ceil((this.o.detect?.trends?.capacity ?? DEFAULT_TRENDS.capacity) / this.o.partitions);
+    const detect = { ...this.o.detect, trends: { ...this.o.detect?.trends, capacity } };
+    this.parts.set(partition, { windows: new MinuteWindows(this.o.latenessMs), detectors: new Detectors(detect, this.o.watches) });
     this.o.log.info({ partition, replay: metadata !== null }, 'stage B partition assigned');
     // Anything committed before: rebuild windows and detector state from the partition's start.
     return metadata !== null ? { replayFrom: '0' } : {};

@@ -90,20 +90,27 @@ const WEEK_Q = 7 * 96;
 /**
  * A tag's own rhythm: its mean share per quarter hour of the day and of the week, each
  * learnt once a quarter hour is complete, so a slot seen yesterday (or last week) is expected.
+ * Allocated at the first quarter whose mean reaches the floor share: a lower slot can never
+ * raise an expectation, so the long tail of small tags carries no profile at all.
  */
-interface Profile { day: Float32Array; dayAt: Int32Array; week: Float32Array; weekAt: Int32Array; q: number; sum: number; n: number }
+interface Profile { day: Float32Array; dayAt: Int32Array; week: Float32Array; weekAt: Int32Array }
+/** The quarter hour being learnt. */
+interface Quarter { q: number; sum: number; n: number }
 
 function newProfile(): Profile {
-  return { day: new Float32Array(DAY_Q), dayAt: new Int32Array(DAY_Q).fill(-1), week: new Float32Array(WEEK_Q), weekAt: new Int32Array(WEEK_Q).fill(-1), q: -1, sum: 0, n: 0 };
+  return { day: new Float32Array(DAY_Q), dayAt: new Int32Array(DAY_Q).fill(-1), week: new Float32Array(WEEK_Q), weekAt: new Int32Array(WEEK_Q).fill(-1) };
 }
 
 /** Folds the finished quarter hour into the day and week profiles (recent days weigh half). */
-function closeQuarter(p: Profile): void {
-  if (p.q < 0 || p.n === 0) return;
-  const mean = p.sum / p.n;
-  for (const [prof, at, i] of [[p.day, p.dayAt, p.q % DAY_Q], [p.week, p.weekAt, p.q % WEEK_Q]] as const) {
+function closeQuarter(s: { profile: Profile | null; quarter: Quarter }, floor: number): void {
+  const { q, sum, n } = s.quarter;
+  if (q < 0 || n === 0) return;
+  const mean = sum / n;
+  if (!s.profile && mean < floor) return;
+  const p = (s.profile ??= newProfile());
+  for (const [prof, at, i] of [[p.day, p.dayAt, q % DAY_Q], [p.week, p.weekAt, q % WEEK_Q]] as const) {
     prof[i] = at[i] === -1 ? mean : (prof[i]! + mean) / 2;
-    at[i] = p.q;
+    at[i] = q;
   }
 }
 
@@ -129,8 +136,9 @@ interface TagState {
   minutes: { minute: number; total: number; agg: Aggregate | null }[];
   level: number;
   observed: number;
-  /** Quarter-hour profiles over earlier days and weeks (allocated at the first learned minute). */
+  /** Quarter-hour profiles over earlier days and weeks (allocated once a quarter reaches the floor share). */
   profile: Profile | null;
+  quarter: Quarter;
   weight: number;
   trending: null | { since: number; calm: number; lastUpdate: number; inauthentic: boolean; windowStart: number };
 }
@@ -196,7 +204,7 @@ export class TrendDetector {
     const s: TagState = {
       // Before any eviction every tag was tracked from its first post: its level starts at 0, whatever the
       // sketch's collisions say, so that partitioned stage B instances decide exactly like one `detect`.
-      tag, minutes: [], level: this.evicted ? this.prior.level(tag) : 0, observed: 0, profile: null, weight: 0, trending: null,
+      tag, minutes: [], level: this.evicted ? this.prior.level(tag) : 0, observed: 0, profile: null, quarter: { q: -1, sum: 0, n: 0 }, weight: 0, trending: null,
     };
     this.tags.set(tag, s);
     return s;
@@ -214,11 +222,10 @@ export class TrendDetector {
       s.level += a * (share - s.level);
     }
     // Profiles learn recurring rhythms, trending minutes included: next week's #tatort is no news.
-    const p = (s.profile ??= newProfile());
     const q = Math.floor((m.minute + this.c.tzOffsetMinutes * MINUTE) / QUARTER);
-    if (q !== p.q) { closeQuarter(p); p.q = q; p.sum = 0; p.n = 0; }
-    p.sum += share;
-    p.n++;
+    if (q !== s.quarter.q) { closeQuarter(s, this.c.floorShare); s.quarter = { q, sum: 0, n: 0 }; }
+    s.quarter.sum += share;
+    s.quarter.n++;
   }
 
   private windowAuthors(s: TagState, w: number, skip = 0): number {
