@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, Partitioners, type PartitionMetadata } from 'kafkajs';
+import type { PartitionMetadata } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from '../lib/kafka.js';
 import { startClickHouse } from '../deploy/local/clickhouse.js';
 import { KAFKA_VERSION, startKafka } from '../deploy/local/kafka.js';
 import { scrape, startWorker, stopWorker, watchesFile, workerEnv, type Worker, type WorkerKind } from '../deploy/local/workers.js';
@@ -29,8 +30,13 @@ import { createServer } from 'node:http';
 const arg = (name: string, dflt?: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const N = Number(arg('--posts', process.env.BENCH_POSTS ?? '1000000'));
 const jsonOut = arg('--json');
-const KAFKA_PORT = 49092;
-const CH_PORT = 48123;
+/** `--only distinct,detect` runs just those phases (kafka, ingest, stage-a, stage-b, peer, sink, e2e, half, distinct, detect); stage-b, peer and sink read what ingest wrote. */
+const only = arg('--only')?.split(',');
+const want = (phase: string) => !only || only.includes(phase);
+/** Extra node flags for the workers, e.g. BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 49092);
+const CH_PORT = Number(process.env.BENCH_CLICKHOUSE_PORT ?? 48123);
 const M = 60_000;
 const START = Date.parse('2026-11-24T06:00:00Z');
 const log = createLogger('warn');
@@ -124,120 +130,141 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     say('generating the workload…');
-    const all = posts(1);
+    const all = only?.every((p) => p === 'distinct') ? [] : posts(1);
     const avgBytes = Math.round(all.slice(0, 20_000).reduce((n, p) => n + postCodec().encode({ ...p, ingested_at: 0 }).length, 0) / 20_000);
     const multiTag = all.filter((p) => p.hashtags.length >= 2).length / all.length;
     Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 } });
 
     // 1. The physical limit: Kafka's perf tools on records of our average size.
-    const perfCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'perf.' }, clickhouse: { url: ch.url } } });
-    const perf = await startPipeline({ config: perfCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
-    await perf.close();
-    say('baseline: kafka-producer-perf-test / kafka-consumer-perf-test…');
-    results.kafka_produce_records_per_s = Math.round(await producerPerf({ brokers, topic: 'perf.posts', records: N, recordSize: avgBytes }));
-    results.kafka_consume_records_per_s = Math.round(await consumerPerf({ brokers, topic: 'perf.posts', records: N }));
+    if (want('kafka')) {
+      const perfCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'perf.' }, clickhouse: { url: ch.url } } });
+      const perf = await startPipeline({ config: perfCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+      await perf.close();
+      say('baseline: kafka-producer-perf-test / kafka-consumer-perf-test…');
+      results.kafka_produce_records_per_s = Math.round(await producerPerf({ brokers, topic: 'perf.posts', records: N, recordSize: avgBytes }));
+      results.kafka_consume_records_per_s = Math.round(await consumerPerf({ brokers, topic: 'perf.posts', records: N }));
+    }
 
     // 2. Ingest: validated posts encoded and produced (idempotent, acks=all), as fast as Kafka takes them.
-    const pre = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'stage.' }, clickhouse: { url: ch.url, database: 'bench_stage' } } });
-    const ingest = await startPipeline({ config: pre, roles: ['ingest'], log, metrics: new Metrics(), http: false });
-    say('ingest: producing the workload…');
-    results.ingest_posts_per_s = Math.round(await produceAll(ingest, all));
-    await ingest.close();
+    if (want('ingest')) {
+      const pre = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'stage.' }, clickhouse: { url: ch.url, database: 'bench_stage' } } });
+      const ingest = await startPipeline({ config: pre, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+      say('ingest: producing the workload…');
+      results.ingest_posts_per_s = Math.round(await produceAll(ingest, all));
+      await ingest.close();
+    }
 
     const env = (prefix: string, db: string, extra = {}) => ({ ...workerEnv({ brokers, clickhouseUrl: ch.url, database: db, prefix }), ...extra });
     // 3. Stage A alone over the filled `posts` topic.
-    say('stage A over the filled posts topic…');
-    const a = await startWorker('stage-a', env('stage.', 'bench_stage'), wfile);
-    let stopRss = sampleRss([a]);
-    const aStart = await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
-    await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n >= N, 900_000);
-    results.stage_a_posts_per_s = Math.round(N / ((performance.now() - aStart) / 1000));
-    stopRss(); await stopWorker(a);
+    if (want('stage-a')) {
+      say('stage A over the filled posts topic…');
+      const a = await startWorker('stage-a', env('stage.', 'bench_stage'), wfile, workerArgs);
+      const stopRss = sampleRss([a]);
+      const aStart = await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
+      await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n >= N, 900_000);
+      results.stage_a_posts_per_s = Math.round(N / ((performance.now() - aStart) / 1000));
+      stopRss(); await stopWorker(a);
+    }
 
     // 4. Stage B alone over the filled `hashtag-counts` topic.
-    say('stage B over the filled hashtag-counts topic…');
-    const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const partials = (await admin.fetchTopicOffsets('stage.hashtag-counts')).reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-    const b = await startWorker('stage-b', env('stage.', 'bench_stage'), wfile);
-    stopRss = sampleRss([b]);
-    const bStart = await until(() => scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
-    // Transaction markers take offsets too, so the end is when the count stops growing (measured to its last increase).
-    const bDone = await settled(() => scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
-    results.stage_b_partials_per_s = Math.round(bDone.value / ((bDone.at - bStart) / 1000));
-    results.hashtag_counts_records = partials;
-    stopRss(); await stopWorker(b);
+    if (want('stage-b')) {
+      say('stage B over the filled hashtag-counts topic…');
+      const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      const partials = (await admin.fetchTopicOffsets('stage.hashtag-counts')).reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+      const b = await startWorker('stage-b', env('stage.', 'bench_stage'), wfile, workerArgs);
+      const stopRss = sampleRss([b]);
+      const bStart = await until(() => scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
+      // Transaction markers take offsets too, so the end is when the count stops growing (measured to its last increase).
+      const bDone = await settled(() => scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
+      results.stage_b_partials_per_s = Math.round(bDone.value / ((bDone.at - bStart) / 1000));
+      results.hashtag_counts_records = partials;
+      stopRss(); await stopWorker(b);
+      await admin.disconnect();
+    }
 
     // 5. The Kafka Streams peer over the same filled `posts` topic, same partitions and guarantee.
-    try {
-      const { buildPeer, startPeer } = (await import(new URL('./peers/kafka-streams/peer.ts', import.meta.url).href)) as PeerModule;
-      say('Kafka Streams peer over the same posts topic…');
-      await buildPeer();
-      const peer = startPeer({ brokers, prefix: 'stage.', appId: `bench-ks-${process.pid}-${Date.now()}`, guarantee: 'exactly_once_v2', commitIntervalMs: 100 });
-      stops.push(() => peer.stop());
-      results.kafka_streams_config = await peer.config;
-      const ks = await peerRate(peer);
-      results.kafka_streams_posts_per_s = Math.round(ks);
-      await peer.stop();
-      results.ratio_to_kafka_streams = Number(((results.stage_a_posts_per_s as number) / ks).toFixed(2));
-    } catch (e) {
-      say(`Kafka Streams peer unavailable: ${(e as Error).message}`);
-      results.kafka_streams_posts_per_s = null;
+    if (want('peer')) {
+      try {
+        const { buildPeer, startPeer } = (await import(new URL('./peers/kafka-streams/peer.ts', import.meta.url).href)) as PeerModule;
+        say('Kafka Streams peer over the same posts topic…');
+        await buildPeer();
+        const peer = startPeer({ brokers, prefix: 'stage.', appId: `bench-ks-${process.pid}-${Date.now()}`, guarantee: 'exactly_once_v2', commitIntervalMs: 100 });
+        stops.push(() => peer.stop());
+        results.kafka_streams_config = await peer.config;
+        const ks = await peerRate(peer);
+        results.kafka_streams_posts_per_s = Math.round(ks);
+        await peer.stop();
+        if (typeof results.stage_a_posts_per_s === 'number') results.ratio_to_kafka_streams = Number((results.stage_a_posts_per_s / ks).toFixed(2));
+      } catch (e) {
+        say(`Kafka Streams peer unavailable: ${(e as Error).message}`);
+        results.kafka_streams_posts_per_s = null;
+      }
     }
-    await admin.disconnect();
 
     // 6. Sink alone over the filled `posts` topic: rows written to ClickHouse per second.
-    say('sink over the filled posts topic…');
-    const sinkStore = openStore({ url: ch.url, database: 'bench_stage', username: 'default', password: '', path: '' });
-    await migrate(sinkStore, 'bench_stage');
-    const s = await startWorker('sink', env('stage.', 'bench_stage'), wfile);
-    stopRss = sampleRss([s]);
-    const sStart = await until(() => count(sinkStore, 'bench_stage'), (n) => n > 0, 120_000, 50).then(() => performance.now());
-    await until(() => count(sinkStore, 'bench_stage'), (n) => n >= N, 900_000, 250);
-    results.sink_rows_per_s = Math.round(N / ((performance.now() - sStart) / 1000));
-    stopRss(); await stopWorker(s);
-    await sinkStore.close();
+    if (want('sink')) {
+      say('sink over the filled posts topic…');
+      const sinkStore = openStore({ url: ch.url, database: 'bench_stage', username: 'default', password: '', path: '' });
+      await migrate(sinkStore, 'bench_stage');
+      const s = await startWorker('sink', env('stage.', 'bench_stage'), wfile, workerArgs);
+      const stopRss = sampleRss([s]);
+      const sStart = await until(() => count(sinkStore, 'bench_stage'), (n) => n > 0, 120_000, 50).then(() => performance.now());
+      await until(() => count(sinkStore, 'bench_stage'), (n) => n >= N, 900_000, 250);
+      results.sink_rows_per_s = Math.round(N / ((performance.now() - sStart) / 1000));
+      stopRss(); await stopWorker(s);
+      await sinkStore.close();
+    }
 
     // 7. End to end, all workers running: ingest → ClickHouse `posts`, sustained.
+    if (want('e2e')) {
     say('end to end…');
-    const e2eCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'e2e.' }, clickhouse: { url: ch.url, database: 'bench_e2e' } } });
-    const e2eIngest = await startPipeline({ config: e2eCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
-    const e2eStore = openStore(e2eCfg.clickhouse);
-    await migrate(e2eStore, 'bench_e2e');
-    const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile)];
-    stopRss = sampleRss(ws);
-    const e0 = performance.now();
-    await produceAll(e2eIngest, all);
-    await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
-    results.e2e_posts_per_s = Math.round(N / ((performance.now() - e0) / 1000));
-    stopRss();
-    await Promise.all(ws.map((w) => stopWorker(w)));
-    await e2eIngest.close();
-    await e2eStore.close();
+      const e2eCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'e2e.' }, clickhouse: { url: ch.url, database: 'bench_e2e' } } });
+      const e2eIngest = await startPipeline({ config: e2eCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
+      const e2eStore = openStore(e2eCfg.clickhouse);
+      await migrate(e2eStore, 'bench_e2e');
+      const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile, workerArgs), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile, workerArgs)];
+      const stopRss = sampleRss(ws);
+      const e0 = performance.now();
+      await produceAll(e2eIngest, all);
+      await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
+      results.e2e_posts_per_s = Math.round(N / ((performance.now() - e0) / 1000));
+      stopRss();
+      await Promise.all(ws.map((w) => stopWorker(w)));
+      await e2eIngest.close();
+      await e2eStore.close();
+    }
 
     // 8. Freshness and alert latency at half the sustained maximum load.
-    say('freshness and alert latency at half load…');
-    Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, Math.round((results.e2e_posts_per_s as number) / 2))));
+    if (want('half')) {
+      say('freshness and alert latency at half load…');
+      Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, Math.round((results.e2e_posts_per_s as number) / 2))));
+    }
 
     // 9. Bounded memory: 1,000,000 distinct hashtags within one hour of event time through stage A and B.
-    say('bounded memory: 1,000,000 distinct hashtags in one hour…');
-    Object.assign(results, await distinctTags(brokers, ch.url, env, wfile));
+    if (want('distinct')) {
+      say('bounded memory: 1,000,000 distinct hashtags in one hour…');
+      Object.assign(results, await distinctTags(brokers, ch.url, env, wfile));
+    }
 
     // 10. detect in-process over a file.
-    say('detect over a file…');
-    const file = path.join(os.tmpdir(), `bench-posts-${process.pid}.ndjson`);
-    writeFileSync(file, all.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n');
-    const d0 = performance.now();
-    const read: Post[] = [];
-    for await (const p of readPosts(file, { lines: 0 })) read.push(p);
-    let events = 0;
-    for (const _ of detectPosts(read, { latenessMs: 30_000, watches: EVAL_WATCHES })) events++;
-    results.detect_posts_per_s = Math.round(N / ((performance.now() - d0) / 1000));
-    results.detect_events = events;
+    if (want('detect')) {
+      say('detect over a file…');
+      const file = path.join(os.tmpdir(), `bench-posts-${process.pid}.ndjson`);
+      writeFileSync(file, all.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n');
+      const d0 = performance.now();
+      const read: Post[] = [];
+      for await (const p of readPosts(file, { lines: 0 })) read.push(p);
+      let events = 0;
+      for (const _ of detectPosts(read, { latenessMs: 30_000, watches: EVAL_WATCHES })) events++;
+      results.detect_posts_per_s = Math.round(N / ((performance.now() - d0) / 1000));
+      results.detect_events = events;
+    }
 
     results.peak_rss_mib = Object.fromEntries(Object.entries(peakRss).map(([k, v]) => [k, Math.round(v)]));
-    results.ratio_stage_a_to_kafka_consume = Number(((results.stage_a_posts_per_s as number) / (results.kafka_consume_records_per_s as number)).toFixed(3));
-    results.ratio_ingest_to_kafka_produce = Number(((results.ingest_posts_per_s as number) / (results.kafka_produce_records_per_s as number)).toFixed(3));
+    const ratio = (a: string, b: string) => (typeof results[a] === 'number' && typeof results[b] === 'number' ? Number(((results[a] as number) / (results[b] as number)).toFixed(3)) : null);
+    results.ratio_stage_a_to_kafka_consume = ratio('stage_a_posts_per_s', 'kafka_consume_records_per_s');
+    results.ratio_ingest_to_kafka_produce = ratio('ingest_posts_per_s', 'kafka_produce_records_per_s');
     results.wall_seconds = Math.round((Date.now() - t00) / 1000);
   } finally {
     for (const s of stops) await s().catch(() => {});
@@ -274,9 +301,10 @@ async function distinctTags(brokers: string, chUrl: string, env: (p: string, db:
   }));
   await produceAll(ingest, tail);
   await ingest.close();
-  const w = await startWorker('process', env('tail.', 'bench_tail'), wfile);
+  const w = await startWorker('process', env('tail.', 'bench_tail'), wfile, workerArgs);
   let peak = 0;
-  const t = setInterval(() => { void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak = Math.max(peak, b / 2 ** 20); }).catch(() => {}); }, 500);
+  const t = setInterval(() => { void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak = Math.max(peak, b / 2 ** 20); }).catch(() => {});
+    if (process.env.BENCH_DEBUG_MEM) void Promise.all(['trendstream_process_resident_memory_bytes', 'trendstream_nodejs_heap_size_used_bytes', 'trendstream_nodejs_heap_size_total_bytes', 'trendstream_nodejs_external_memory_bytes', 'trendstream_window_open_buckets', 'trendstream_component_received_events_total'].map((m) => scrape(w, m))).then((v) => say(v.map((x) => Math.round(x / 2 ** 20)).join(' '))).catch(() => {}); }, 500);
   await until(() => scrape(w, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
   await settled(() => scrape(w, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
   const buckets = await scrape(w, 'trendstream_window_open_buckets');
@@ -299,7 +327,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const store = openStore(cfg.clickhouse);
   await migrate(store, 'bench_half');
   const extra = { TRENDSTREAM_WEBHOOK_URL: hookUrl, TRENDSTREAM_WEBHOOK_SECRET: 'bench-secret-0123456789' };
-  const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile), await startWorker('sink', env('half.', 'bench_half', extra), wfile)];
+  const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile, workerArgs), await startWorker('sink', env('half.', 'bench_half', extra), wfile, workerArgs)];
   const stopRss = sampleRss(ws);
   // Half-load run: 40 s of the workload paced at `rate` posts/s (fresh ids: another seed).
   const n = Math.min(N, rate * 40);
