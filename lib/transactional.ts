@@ -84,7 +84,11 @@ export class TransactionalWorker {
   private async producer(partition: number): Promise<Producer> {
     let p = this.producers.get(partition);
     if (!p) {
-      p = this.kafka.producer({ transactionalId: `${this.o.groupId}-${this.o.topic}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, allowAutoTopicCreation: false });
+      // The broker answers CONCURRENT_TRANSACTIONS to the next transaction until the previous one's
+      // markers are written (~20-30 ms here); the client-wide first retry after 200 ms made every
+      // batch wait that long. Retry like the Java client (20 ms backoff), with the same patience.
+      p = this.kafka.producer({ transactionalId: `${this.o.groupId}-${this.o.topic}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, allowAutoTopicCreation: false,
+        retry: { initialRetryTime: 20, retries: 15, maxRetryTime: 5000 } });
       await p.connect();
       this.producers.set(partition, p);
     }
