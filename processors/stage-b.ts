@@ -88,6 +88,7 @@ export class StageB implements PartitionHandler {
       if (bad) this.o.metrics.errors.inc({ ...labels, error_type: 'decode', stage: 'receiving' }, bad);
       this.o.metrics.watermark.set({ component_id: `${this.id}-${partition}` }, Math.max(0, w.watermark() / 1000));
       this.o.metrics.openBuckets.set({ component_id: `${this.id}-${partition}` }, w.openBuckets);
+      this.o.metrics.trackedTags.set({ component_id: `${this.id}-${partition}` }, detectors.trends.tracked);
     }
     return [{ topic: this.o.topics.minutes, messages: minutes }, { topic: this.o.topics.trends, messages: trends }, { topic: this.o.topics.alerts, messages: alerts }];
   }
