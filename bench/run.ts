@@ -127,6 +127,10 @@ async function main(): Promise<void> {
   const ch = await startClickHouse({ port: CH_PORT, name: 'bench-clickhouse' });
   const brokers = kafka.brokers;
   const wfile = watchesFile(EVAL_WATCHES);
+  // The ClickHouse server keeps its data between runs: every phase starts from empty tables.
+  const chAdmin = openStore({ url: ch.url, database: 'default', username: 'default', password: '', path: '' });
+  for (const db of ['bench_stage', 'bench_e2e', 'bench_half', 'bench_tail']) await chAdmin.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+  await chAdmin.close();
   const stops: (() => Promise<void>)[] = [];
   try {
     say('generating the workload…');
@@ -238,7 +242,8 @@ async function main(): Promise<void> {
     // 8. Freshness and alert latency at half the sustained maximum load.
     if (want('half')) {
       say('freshness and alert latency at half load…');
-      Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, Math.round((results.e2e_posts_per_s as number) / 2))));
+      const rate = typeof results.e2e_posts_per_s === 'number' ? Math.round(results.e2e_posts_per_s / 2) : Number(arg('--half-rate', '4000'));
+      Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, rate)));
     }
 
     // 9. Bounded memory: 1,000,000 distinct hashtags within one hour of event time through stage A and B.
@@ -301,16 +306,18 @@ async function distinctTags(brokers: string, chUrl: string, env: (p: string, db:
   }));
   await produceAll(ingest, tail);
   await ingest.close();
-  const w = await startWorker('process', env('tail.', 'bench_tail'), wfile, workerArgs);
-  let peak = 0;
-  const t = setInterval(() => { void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak = Math.max(peak, b / 2 ** 20); }).catch(() => {});
-    if (process.env.BENCH_DEBUG_MEM) void Promise.all(['trendstream_process_resident_memory_bytes', 'trendstream_nodejs_heap_size_used_bytes', 'trendstream_nodejs_heap_size_total_bytes', 'trendstream_nodejs_external_memory_bytes', 'trendstream_window_open_buckets', 'trendstream_component_received_events_total'].map((m) => scrape(w, m))).then((v) => say(v.map((x) => Math.round(x / 2 ** 20)).join(' '))).catch(() => {}); }, 500);
-  await until(() => scrape(w, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
-  await settled(() => scrape(w, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
-  const buckets = await scrape(w, 'trendstream_window_open_buckets');
+  // The stages as separate workers (as scaled out), so each stage's peak RSS is its own.
+  const ws = [await startWorker('stage-a', env('tail.', 'bench_tail'), wfile, workerArgs), await startWorker('stage-b', env('tail.', 'bench_tail'), wfile, workerArgs)];
+  const peak = [0, 0];
+  const t = setInterval(() => ws.forEach((w, i) => void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak[i] = Math.max(peak[i]!, b / 2 ** 20); }).catch(() => {})), 500);
+  await until(() => scrape(ws[0]!, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
+  await settled(() => scrape(ws[1]!, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
+  const buckets = await scrape(ws[1]!, 'trendstream_window_open_buckets');
+  const tracked = await scrape(ws[1]!, 'trendstream_trend_tracked_tags');
   clearInterval(t);
-  await stopWorker(w);
-  return { distinct_hashtags: n, distinct_hashtags_event_minutes: 60, distinct_hashtags_peak_rss_mib: Math.round(peak), distinct_hashtags_open_buckets_at_end: buckets };
+  await Promise.all(ws.map((w) => stopWorker(w)));
+  return { distinct_hashtags: n, distinct_hashtags_event_minutes: 60, distinct_hashtags_peak_rss_mib: { stage_a: Math.round(peak[0]!), stage_b: Math.round(peak[1]!) },
+    distinct_hashtags_open_buckets_at_end: buckets, distinct_hashtags_tracked_at_end: tracked };
 }
 
 async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: string, extra?: object) => NodeJS.ProcessEnv, wfile: string, rate: number): Promise<Record<string, unknown>> {
@@ -329,15 +336,33 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const extra = { TRENDSTREAM_WEBHOOK_URL: hookUrl, TRENDSTREAM_WEBHOOK_SECRET: 'bench-secret-0123456789' };
   const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile, workerArgs), await startWorker('sink', env('half.', 'bench_half', extra), wfile, workerArgs)];
   const stopRss = sampleRss(ws);
-  // Half-load run: 40 s of the workload paced at `rate` posts/s (fresh ids: another seed).
+  // Half-load run: 40 s of the workload paced at `rate` posts/s (fresh ids: another seed), from
+  // 25 minutes before the first firestorm, so that alerts are decided while the load runs.
   const n = Math.min(N, rate * 40);
-  const all = posts(2).slice(0, n);
+  const all = posts(2).filter((p) => p.created_at >= START + 215 * M).slice(0, n);
   const partitioner = Partitioners.DefaultPartitioner();
   const meta: PartitionMetadata[] = Array.from({ length: 6 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
   const streamTime = new Array<number>(6).fill(-Infinity);
   const accepted: { t: number; minStream: number }[] = [];
   const sampled = new Map<string, number>();
   const chunk = Math.max(50, Math.round(rate / 20));
+  // Freshness: ClickHouse is polled for the sampled ids while the load runs, until each is queryable.
+  const seen = new Map<string, number>();
+  let producing = true;
+  const poll = (async () => {
+    const end = () => !producing && (seen.size >= sampled.size || Date.now() > stopAt);
+    let stopAt = Infinity;
+    while (!end()) {
+      if (!producing && stopAt === Infinity) stopAt = Date.now() + 120_000;
+      const missing = [...sampled.keys()].filter((id) => !seen.has(id)).slice(0, 2000);
+      if (missing.length) {
+        const rows = await (await store.query({ query: `SELECT id FROM bench_half.posts WHERE id IN (${missing.map((x) => `'${x}'`).join(',')})`, format: 'JSONEachRow' })).json<{ id: string }>();
+        const now = Date.now();
+        for (const r of rows) if (!seen.has(r.id)) seen.set(r.id, now);
+      }
+      await sleep(20);
+    }
+  })();
   const t0 = Date.now();
   for (let i = 0; i < all.length; i += chunk) {
     const slice = all.slice(i, i + chunk);
@@ -352,17 +377,9 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
     const due = t0 + ((i + chunk) / rate) * 1000;
     if (due > Date.now()) await sleep(due - Date.now());
   }
-  // Freshness: poll ClickHouse for the sampled ids until each is queryable.
-  const seen = new Map<string, number>();
+  producing = false;
+  await poll;
   const ids = [...sampled.keys()];
-  const end = Date.now() + 120_000;
-  while (seen.size < ids.length && Date.now() < end) {
-    const missing = ids.filter((id) => !seen.has(id)).slice(0, 2000);
-    const rows = await (await store.query({ query: `SELECT id FROM bench_half.posts WHERE id IN (${missing.map((x) => `'${x}'`).join(',')})`, format: 'JSONEachRow' })).json<{ id: string }>();
-    const now = Date.now();
-    for (const r of rows) if (!seen.has(r.id)) seen.set(r.id, now);
-    await sleep(20);
-  }
   const fresh = ids.filter((id) => seen.has(id)).map((id) => seen.get(id)! - sampled.get(id)!);
   // Alert latency: from the acceptance of the post that moved every partition past the alert's decision time.
   await sleep(5000);
@@ -381,6 +398,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   return {
     half_load_posts_per_s: rate,
     freshness_p50_ms: Math.round(quantile(fresh, 0.5)), freshness_p99_ms: Math.round(quantile(fresh, 0.99)), freshness_samples: fresh.length,
+    alert_latency_p50_ms: latencies.length ? Math.round(quantile(latencies, 0.5)) : null,
     alert_latency_p99_ms: latencies.length ? Math.round(quantile(latencies, 0.99)) : null, alert_latency_samples: latencies.length,
   };
 }
