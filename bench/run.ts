@@ -33,8 +33,11 @@ const jsonOut = arg('--json');
 /** `--only distinct,detect` runs just those phases (kafka, ingest, stage-a, stage-b, peer, sink, e2e, half, distinct, detect); stage-b, peer and sink read what ingest wrote. */
 const only = arg('--only')?.split(',');
 const want = (phase: string) => !only || only.includes(phase);
-/** Extra node flags for the workers, e.g. BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
-const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node flags for the workers: the heap limit the Dockerfile sets (V8 otherwise sizes the heap
+ * from the machine's 24 GiB and collects late), or e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+ */
+const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '--max-old-space-size=320').split(' ').filter(Boolean);
 const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 49092);
 const CH_PORT = Number(process.env.BENCH_CLICKHOUSE_PORT ?? 48123);
 const M = 60_000;
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
     const all = only?.every((p) => p === 'distinct') ? [] : posts(1);
     const avgBytes = Math.round(all.slice(0, 20_000).reduce((n, p) => n + postCodec().encode({ ...p, ingested_at: 0 }).length, 0) / 20_000);
     const multiTag = all.filter((p) => p.hashtags.length >= 2).length / all.length;
-    Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 } });
+    Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 }, worker_node_flags: workerArgs.join(' ') });
 
     // 1. The physical limit: Kafka's perf tools on records of our average size.
     if (want('kafka')) {
