@@ -25,7 +25,7 @@ export class ClickHouseSink {
   private running = false;
 
   constructor(kafka: Kafka, private readonly o: ClickHouseSinkOptions) {
-    this.consumer = kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxBytesPerPartition: 8 << 20, maxBytes: 64 << 20, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, allowAutoTopicCreation: false });
   }
 
   get ready(): boolean { return this.running; }
