@@ -6,7 +6,7 @@ import { runDetect, UsageError } from './detect.js';
 import { runWorker } from './worker.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { registerQueryCommands } from './query.js';
-import { runMigrate, runServe } from './serve.js';
+import { runMigrate, runRetention, runServe } from './serve.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -80,9 +80,16 @@ program.command('serve')
   .action(async (o) => runServe({ config: o.config, watches: o.watches }));
 
 program.command('migrate')
-  .description('create the ClickHouse database and tables (idempotent)')
+  .description('create the ClickHouse database and tables (idempotent); on clickhouse.cluster, Replicated tables per shard behind Distributed ones')
+  .option('--print', 'print the statements instead of running them (for a DBA to review or apply)')
   .option('--config <file>', 'JSON config file (env vars override it)')
-  .action(async (o) => runMigrate({ config: o.config }));
+  .action(async (o) => runMigrate({ config: o.config, print: o.print }));
+
+program.command('retention')
+  .description('apply ClickHouse retention once: TTL where the server has it, otherwise drop expired partitions (clickhouse.retention)')
+  .option('--dry-run', 'only print what it would do')
+  .option('--config <file>', 'JSON config file (env vars override it)')
+  .action(async (o) => runRetention({ config: o.config, dryRun: o.dryRun }));
 
 registerQueryCommands(program);
 

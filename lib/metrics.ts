@@ -14,6 +14,8 @@ export class Metrics {
   readonly lag: Gauge<'component_id' | 'topic' | 'partition'>;
   readonly batchSeconds: Histogram<'component_kind' | 'component_id'>;
   readonly openBuckets: Gauge<'component_id'>;
+  readonly retentionDroppedPartitions: Counter<'table'>;
+  readonly retentionLastSuccess: Gauge;
 
   constructor(readonly registry: Registry = new Registry()) {
     const labels = ['component_kind', 'component_id'] as const;
@@ -25,6 +27,8 @@ export class Metrics {
     this.lag = new Gauge({ name: 'trendstream_consumer_lag_messages', help: 'Messages between the last processed offset and the partition end', labelNames: ['component_id', 'topic', 'partition'], registers: [registry] });
     this.batchSeconds = new Histogram({ name: 'trendstream_component_batch_duration_seconds', help: 'Time to process or write one batch', labelNames: labels, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
     this.openBuckets = new Gauge({ name: 'trendstream_window_open_buckets', help: '(key, minute) buckets held open in stage B', labelNames: ['component_id'], registers: [registry] });
+    this.retentionDroppedPartitions = new Counter({ name: 'trendstream_retention_dropped_partitions_total', help: 'Expired partitions dropped by retention (servers without TTL)', labelNames: ['table'], registers: [registry] });
+    this.retentionLastSuccess = new Gauge({ name: 'trendstream_retention_last_success_timestamp_seconds', help: 'When retention last completed a run (Unix seconds)', registers: [registry] });
   }
 
   static withDefaults(): Metrics {

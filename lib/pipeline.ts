@@ -16,6 +16,7 @@ import { WatchMatcher, type Watch } from '../processors/watches.js';
 import { migrate, openStore, type Store } from '../sinks/clickhouse/client.js';
 import { eventRow, minuteRow, postRow } from '../sinks/clickhouse/rows.js';
 import { decodeEvent } from '../processors/events-codec.js';
+import { RetentionJob } from '../sinks/clickhouse/retention.js';
 import { ClickHouseSink } from '../sinks/clickhouse/sink.js';
 import { AlertDelivery } from '../sinks/webhook.js';
 import type { Config } from './config.js';
@@ -84,8 +85,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   try {
     if (o.roles.includes('sink')) {
       store = openStore(config.clickhouse);
-      await migrate(store, config.clickhouse.database);
-      const db = config.clickhouse.database;
+      const { database: db, cluster } = config.clickhouse;
+      await migrate(store, db, cluster);
       const postsRows = (msgs: KafkaMessage[]) => {
         const rows: Record<string, unknown>[] = [];
         const codec = postCodec();
@@ -122,6 +123,10 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         closers.push(() => sink.close());
         ready.push(() => sink.ready);
       }
+      const retention = new RetentionJob(store, { database: db, cluster, retention: config.clickhouse.retention,
+        intervalMs: config.clickhouse.retentionIntervalMinutes * 60_000, metrics, log: log.child({ component: 'retention' }) });
+      retention.start();
+      closers.push(() => retention.close());
     }
     if (o.roles.includes('sink')) {
       for (const channel of config.alerting.channels) {
