@@ -7,6 +7,8 @@ import { runWorker } from './worker.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { registerQueryCommands } from './query.js';
 import { runMigrate, runRetention, runServe } from './serve.js';
+import { runErase } from './erase.js';
+import { InvalidErasureError } from '../ingest/erasure.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -91,9 +93,20 @@ program.command('retention')
   .option('--config <file>', 'JSON config file (env vars override it)')
   .action(async (o) => runRetention({ config: o.config, dryRun: o.dryRun }));
 
+const collect = (v: string, prev: string[]) => [...prev, v];
+program.command('erase')
+  .description('erase posts, or every post of an author, from ClickHouse for good (a replay never brings them back)')
+  .option('--post <platform:id>', 'a post to erase (repeatable)', collect, [])
+  .option('--author <platform:author_id>', 'an author whose every post to erase (repeatable)', collect, [])
+  .option('--config <file>', 'JSON config file (env vars override it)')
+  .action(async (o) => {
+    const done = await runErase({ posts: o.post, authors: o.author, config: o.config });
+    process.stdout.write(`requested the erasure of ${done.filter((e) => e.kind === 'post').length} post(s) and ${done.filter((e) => e.kind === 'author').length} author(s); sinks apply it within seconds\n`);
+  });
+
 registerQueryCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(`trendstream: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError || e instanceof ConfigError ? 1 : 2);
+  process.exit(e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidErasureError ? 1 : 2);
 });
