@@ -103,13 +103,13 @@ export function concerning(entries: readonly Erasure[], tables: Rows): Erasure[]
 
 const tuples = (refs: readonly Ref[]) => refs.map((r) => `(${quote(r.platform)}, ${quote(r.id)})`).join(', ');
 
-/** `ALTER TABLE … DELETE` for posts erased by id and for every post of erased authors; null when there are none. */
-export function postsDeleteSql(target: string, posts: readonly Ref[], authors: readonly Ref[]): string | null {
+/** The `posts` rows of posts erased by id and of every post of erased authors, as a WHERE condition; null when there are none. */
+export function erasedPostsWhere(posts: readonly Ref[], authors: readonly Ref[]): string | null {
   const where = [
     ...(posts.length ? [`(platform, id) IN (${tuples(posts)})`] : []),
     ...(authors.length ? [`(platform, author_id) IN (${tuples(authors)})`] : []),
   ];
-  return where.length ? `ALTER TABLE ${target} DELETE WHERE ${where.join(' OR ')}` : null;
+  return where.length ? where.join(' OR ') : null;
 }
 
 /** `ALTER TABLE … UPDATE` giving each alert row (by event id) its redacted samples; null when none changed. */
@@ -191,7 +191,11 @@ export class Erasures {
         if (!isRunning() || isStale()) return;
         const entries = batch.messages.flatMap((m) => { try { return m.value ? [codec.decode(m.value)] : []; } catch { return []; } });
         for (const e of entries) this.set.add(e);
-        await this.apply(entries);
+        try { await this.apply(entries); } catch (e) {
+          this.o.metrics.errors.inc({ component_kind: 'sink', component_id: 'erasures', error_type: 'clickhouse', stage: 'sending' });
+          this.o.log.warn({ err: e, requests: entries.length }, 'could not apply erasure requests; retrying them');
+          throw e;
+        }
       },
     });
     this.running = true;
@@ -246,11 +250,17 @@ export class Erasures {
         refs.push(...stored);
       }
       // Derived posts went with their author's delete (or never reached ClickHouse): only their samples remain.
-      const del = postsDeleteSql(alterTarget(db, 'posts', this.o.cluster), direct.filter((e) => e.kind === 'post'), authors);
-      if (del) await this.o.store.command({ query: del });
+      // A mutation rewrites whole parts, so it is issued only when there is something to delete (not on a re-read of old requests).
+      const where = erasedPostsWhere(direct.filter((e) => e.kind === 'post'), authors);
+      if (where && await this.count(`${db}.posts`, where) > 0) await this.o.store.command({ query: `ALTER TABLE ${alterTarget(db, 'posts', this.o.cluster)} DELETE WHERE ${where}` });
       await this.redactAlerts(refs);
       for (const e of direct) this.o.metrics.erasureApplied.inc({ kind: e.kind });
     }
+  }
+
+  private async count(table: string, where: string): Promise<number> {
+    const [row] = await (await this.o.store.query({ query: `SELECT toString(count()) AS n FROM ${table} WHERE ${where}`, format: 'JSONEachRow' })).json<{ n: string }>();
+    return Number(row?.n ?? 0);
   }
 
   private async redactAlerts(refs: readonly Ref[]): Promise<void> {

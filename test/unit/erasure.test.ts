@@ -3,7 +3,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { erasureCodec, erasureKey, parseRef, registerErasures, type Erasure, type ErasureProducer } from '../../ingest/erasure.js';
-import { alertsUpdateSql, concerning, ErasureSet, filterErased, postsDeleteSql, redactSamples } from '../../sinks/clickhouse/erasure.js';
+import { alertsUpdateSql, concerning, erasedPostsWhere, ErasureSet, filterErased, redactSamples } from '../../sinks/clickhouse/erasure.js';
 
 const req = (kind: 'post' | 'author', platform: string, id: string, derived = false): Erasure => ({ kind, platform, id, requested_at: 0, source: 'test', derived });
 const post = (platform: string, id: string, author_id: string) => ({ platform, id, author_id, text: `post ${id}` });
@@ -72,11 +72,11 @@ describe('ErasureSet and filtering', () => {
 });
 
 describe('erasure mutations', () => {
-  it('deletes posts by id and by author in one mutation, values quoted', () => {
-    expect(postsDeleteSql('ts.posts', [{ platform: 'mastodon', id: "1'; DROP" }], [{ platform: 'mastodon', id: 'a\\b' }]))
-      .toBe("ALTER TABLE ts.posts DELETE WHERE (platform, id) IN (('mastodon', '1\\'; DROP')) OR (platform, author_id) IN (('mastodon', 'a\\\\b'))");
-    expect(postsDeleteSql('ts.posts_local ON CLUSTER main', [], [{ platform: 'm', id: 'a' }])).toBe("ALTER TABLE ts.posts_local ON CLUSTER main DELETE WHERE (platform, author_id) IN (('m', 'a'))");
-    expect(postsDeleteSql('ts.posts', [], [])).toBeNull();
+  it('selects posts by id and by author in one condition, values quoted', () => {
+    expect(erasedPostsWhere([{ platform: 'mastodon', id: "1'; DROP" }], [{ platform: 'mastodon', id: 'a\\b' }]))
+      .toBe("(platform, id) IN (('mastodon', '1\\'; DROP')) OR (platform, author_id) IN (('mastodon', 'a\\\\b'))");
+    expect(erasedPostsWhere([], [{ platform: 'm', id: 'a' }, { platform: 'n', id: 'b' }])).toBe("(platform, author_id) IN (('m', 'a'), ('n', 'b'))");
+    expect(erasedPostsWhere([], [])).toBeNull();
   });
 
   it('rewrites the samples of exactly the alert rows that changed', () => {
