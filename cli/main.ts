@@ -6,7 +6,9 @@ import { runDetect, UsageError } from './detect.js';
 import { runWorker } from './worker.js';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { registerQueryCommands } from './query.js';
-import { runMigrate, runServe } from './serve.js';
+import { runMigrate, runRetention, runServe } from './serve.js';
+import { runErase } from './erase.js';
+import { InvalidErasureError } from '../ingest/erasure.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -80,13 +82,31 @@ program.command('serve')
   .action(async (o) => runServe({ config: o.config, watches: o.watches }));
 
 program.command('migrate')
-  .description('create the ClickHouse database and tables (idempotent)')
+  .description('create the ClickHouse database and tables (idempotent); on clickhouse.cluster, Replicated tables per shard behind Distributed ones')
+  .option('--print', 'print the statements instead of running them (for a DBA to review or apply)')
   .option('--config <file>', 'JSON config file (env vars override it)')
-  .action(async (o) => runMigrate({ config: o.config }));
+  .action(async (o) => runMigrate({ config: o.config, print: o.print }));
+
+program.command('retention')
+  .description('apply ClickHouse retention once: TTL where the server has it, otherwise drop expired partitions (clickhouse.retention)')
+  .option('--dry-run', 'only print what it would do')
+  .option('--config <file>', 'JSON config file (env vars override it)')
+  .action(async (o) => runRetention({ config: o.config, dryRun: o.dryRun }));
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+program.command('erase')
+  .description('erase posts, or every post of an author, from ClickHouse for good (a replay never brings them back)')
+  .option('--post <platform:id>', 'a post to erase (repeatable)', collect, [])
+  .option('--author <platform:author_id>', 'an author whose every post to erase (repeatable)', collect, [])
+  .option('--config <file>', 'JSON config file (env vars override it)')
+  .action(async (o) => {
+    const done = await runErase({ posts: o.post, authors: o.author, config: o.config });
+    process.stdout.write(`requested the erasure of ${done.filter((e) => e.kind === 'post').length} post(s) and ${done.filter((e) => e.kind === 'author').length} author(s); sinks apply it within seconds\n`);
+  });
 
 registerQueryCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(`trendstream: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError || e instanceof ConfigError ? 1 : 2);
+  process.exit(e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidErasureError ? 1 : 2);
 });

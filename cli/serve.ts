@@ -10,14 +10,34 @@ import { registerApi } from '../serve/api.js';
 import { registerDashboard } from '../serve/dashboard.js';
 import { WatchStore } from '../serve/watch-store.js';
 import { migrate, openStore } from '../sinks/clickhouse/client.js';
+import { ddl } from '../sinks/clickhouse/ddl.js';
+import { runRetention as applyRetention } from '../sinks/clickhouse/retention.js';
 import { readWatches } from './detect.js';
 
-export async function runMigrate(o: { config?: string }): Promise<void> {
+export async function runMigrate(o: { config?: string; print?: boolean }): Promise<void> {
   const config = loadConfig({ file: o.config });
+  if (o.print) {
+    process.stdout.write(ddl(config.clickhouse.database, config.clickhouse.cluster).map((s) => `${s};\n`).join('\n'));
+    return;
+  }
   const store = openStore(config.clickhouse);
-  await migrate(store, config.clickhouse.database);
+  await migrate(store, config.clickhouse.database, config.clickhouse.cluster);
   await store.close();
-  process.stdout.write(`migrated database ${config.clickhouse.database}\n`);
+  process.stdout.write(`migrated database ${config.clickhouse.database}${config.clickhouse.cluster ? ` on cluster ${config.clickhouse.cluster}` : ''}\n`);
+}
+
+/** Applies retention once (or, with dryRun, only says what it would do); prints one line per action. */
+export async function runRetention(o: { config?: string; dryRun?: boolean }): Promise<void> {
+  const config = loadConfig({ file: o.config });
+  const { database, cluster, retention } = config.clickhouse;
+  const store = openStore(config.clickhouse);
+  try {
+    const actions = await applyRetention(store, { database, cluster, retention }, { dryRun: o.dryRun });
+    for (const a of actions) process.stdout.write(`${o.dryRun ? 'would run' : 'ran'}: ${a.sql}\n`);
+    if (!actions.length) process.stdout.write('retention: nothing to do\n');
+  } finally {
+    await store.close();
+  }
 }
 
 export async function runServe(o: { config?: string; watches?: string }): Promise<void> {
@@ -26,7 +46,7 @@ export async function runServe(o: { config?: string; watches?: string }): Promis
   const file = o.watches ?? config.api.watchesFile;
   if (file) readWatches(file); // a missing or invalid file is a usage error (exit 1) before anything starts
   const store = openStore(config.clickhouse);
-  await migrate(store, config.clickhouse.database);
+  await migrate(store, config.clickhouse.database, config.clickhouse.cluster);
   const watches = new WatchStore({ file, log: log.child({ component: 'watches' }) });
   const metrics = Metrics.withDefaults();
   const app = Fastify({ logger: false });

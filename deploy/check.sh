@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Offline validation of deploy/ (run by CI): Prometheus rules (promtool check + unit tests),
 # the compose file, Grafana dashboards and provisioning, the Kubernetes manifests rendered
-# with kustomize and checked for what the workers need, the ClickHouse cluster DDL against
-# the migrations, the Dockerfile, and every metric the rules and dashboards use against
+# with kustomize and checked for what the workers need, the Dockerfile, and every metric the rules and dashboards use against
 # docs/metrics.md and a worker's registry. Exits non-zero on any real problem; a check whose
 # tool is missing is skipped with a message (under CI=true a missing promtool fails).
 set -uo pipefail
@@ -174,41 +173,6 @@ EOF
     skip "no python3 with PyYAML: rendered Kubernetes objects not inspected"
   fi
 fi
-
-# --- ClickHouse cluster DDL against the migrations ----------------------------------------------
-if node - >"$tmp/out" 2>&1 <<'EOF'
-const fs = require('node:fs'); const path = require('node:path');
-const strip = (s) => s.replace(/--.*$/gm, '');
-const tables = (sql) => {
-  const out = new Map();
-  for (const stmt of strip(sql).split(';')) {
-    const m = /CREATE TABLE IF NOT EXISTS \{db\}\.(\w+)(?: ON CLUSTER \{cluster\})?\s*\(([\s\S]*?)\)\s*ENGINE\s*=\s*(\w+)\(([^)]*)\)([\s\S]*)$/.exec(stmt.trim());
-    if (m) out.set(m[1], { columns: m[2].split(',').map((c) => c.trim().replace(/\s+/g, ' ')).filter(Boolean), engine: m[3], rest: m[5].trim().replace(/\s+/g, ' ') });
-    const d = /CREATE TABLE IF NOT EXISTS \{db\}\.(\w+) ON CLUSTER \{cluster\} AS \{db\}\.(\w+)\s+ENGINE\s*=\s*Distributed\(\{cluster\},\s*\{db\},\s*(\w+)/.exec(stmt.trim());
-    if (d) out.set(d[1], { distributedOver: d[3] });
-  }
-  return out;
-};
-const dir = 'schemas/migrations';
-const single = new Map();
-for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) for (const [k, v] of tables(fs.readFileSync(path.join(dir, f), 'utf8'))) single.set(k, v);
-const cluster = tables(fs.readFileSync('deploy/clickhouse/cluster.sql', 'utf8'));
-const problems = [];
-for (const [name, t] of single) {
-  const local = cluster.get(`${name}_local`);
-  if (!local) { problems.push(`cluster.sql has no ${name}_local (migrations define ${name})`); continue; }
-  if (JSON.stringify(local.columns) !== JSON.stringify(t.columns)) problems.push(`${name}_local: columns differ from the migrations`);
-  if (local.engine !== `Replicated${t.engine}`) problems.push(`${name}_local: engine ${local.engine}, expected Replicated${t.engine}`);
-  if (local.rest !== t.rest) problems.push(`${name}_local: PARTITION BY / ORDER BY differ from the migrations`);
-  if (cluster.get(name)?.distributedOver !== `${name}_local`) problems.push(`cluster.sql has no Distributed ${name} over ${name}_local`);
-}
-for (const name of cluster.keys()) if (!name.endsWith('_local') && !single.has(name)) problems.push(`cluster.sql defines ${name}, which no migration has`);
-if (!single.size) problems.push('no tables found in schemas/migrations');
-if (problems.length) { console.log(problems.join('\n')); process.exit(1); }
-console.log(`${single.size} tables`);
-EOF
-then ok "deploy/clickhouse/cluster.sql matches schemas/migrations ($(cat "$tmp/out"))"
-else bad "deploy/clickhouse/cluster.sql out of step with schemas/migrations"; sed 's/^/        /' "$tmp/out"; fi
 
 # --- Dockerfile ---------------------------------------------------------------------------------
 df_problems=""

@@ -56,13 +56,15 @@ const timestamp = z.string().regex(RFC3339, 'must be an RFC 3339 timestamp such 
     }
     return ms;
   });
+/** What a platform name may be (CONTRACTS §2): a lowercase name, so `platform:id` splits at its first colon. */
+export const PLATFORM = /^[a-z0-9_.-]{1,64}$/;
 const idLike = z.union([z.string().min(1).max(LIMITS.idChars), z.number().int().nonnegative().transform(String)]);
 const optString = z.string().max(1000).nullish().transform((v) => v ?? null);
 const count = z.number().int().nonnegative().nullish().transform((v) => v ?? 0);
 
 const PostInput = z.object({
   id: idLike,
-  platform: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be a lowercase name like "mastodon"').optional().default('generic'),
+  platform: z.string().regex(PLATFORM, 'must be a lowercase name like "mastodon"').optional().default('generic'),
   created_at: timestamp,
   author: z.object({
     id: idLike,

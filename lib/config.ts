@@ -8,6 +8,7 @@ import { MastodonOptionsSchema } from '../ingest/mastodon.js';
 import { ApiConfigSchema, apiConfigFromEnv } from '../serve/api.js';
 
 const port = z.number().int().min(0).max(65535);
+const days = (d: number) => z.number().int().min(0).max(36_500).default(d);
 
 export const ConfigSchema = z.object({
   kafka: z.object({
@@ -29,7 +30,13 @@ export const ConfigSchema = z.object({
     username: z.string().default('default'),
     password: z.string().default('').describe('env CLICKHOUSE_PASSWORD; never logged'),
     path: z.string().default('.trendstream/chdb').describe('Embedded store folder (env TRENDSTREAM_CHDB_PATH)'),
-  }).strict().prefault({}),
+    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the plain name of a cluster in the servers\' remote_servers').optional()
+      .describe('ClickHouse cluster (env CLICKHOUSE_CLUSTER): migrate creates Replicated tables per shard behind Distributed ones; unset means one server'),
+    retention: z.object({
+      posts: days(30), hashtag_minute: days(400), watch_minute: days(400), trends: days(0), alerts: days(0), alert_feedback: days(0),
+    }).strict().prefault({}).describe('Days each table keeps its rows, by their time column; 0 keeps them forever (env TRENDSTREAM_RETENTION_DAYS="posts=30,hashtag_minute=400")'),
+    retentionIntervalMinutes: z.number().int().min(1).default(60).describe('How often a sink drops expired partitions on servers without TTL (ClickHouse 18.16)'),
+  }).strict().refine((c) => !c.cluster || c.url, { path: ['cluster'], message: 'a cluster needs clickhouse.url (CLICKHOUSE_URL): embedded chdb is one process' }).prefault({}),
   ingest: z.object({
     port: port.default(8080).describe('HTTP port of POST /v1/posts (env TRENDSTREAM_INGEST_PORT)'),
     tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]).describe('Accepted bearer tokens (env TRENDSTREAM_INGEST_TOKENS, comma-separated); empty disables auth'),
@@ -76,6 +83,11 @@ export class ConfigError extends Error {
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+/** `posts=30,hashtag_minute=400` → { posts: 30, hashtag_minute: 400 }; a malformed item becomes NaN, which validation names. */
+const perTable = (v: string | undefined) => {
+  const items = list(v);
+  return items && Object.fromEntries(items.map((i) => { const [k, n] = i.split('='); return [k!.trim(), n?.trim() ? Number(n) : NaN]; }));
+};
 
 /** The part of the configuration that environment variables set. */
 export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
@@ -90,6 +102,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('clickhouse', 'username', env.CLICKHOUSE_USER);
   set('clickhouse', 'database', env.CLICKHOUSE_DATABASE);
   set('clickhouse', 'path', env.TRENDSTREAM_CHDB_PATH);
+  set('clickhouse', 'cluster', env.CLICKHOUSE_CLUSTER || undefined);
+  set('clickhouse', 'retention', perTable(env.TRENDSTREAM_RETENTION_DAYS));
   set('ingest', 'port', int(env.TRENDSTREAM_INGEST_PORT));
   set('ingest', 'tokens', list(env.TRENDSTREAM_INGEST_TOKENS));
   if (env.TRENDSTREAM_MASTODON_URL) set('ingest', 'mastodon', [{ url: env.TRENDSTREAM_MASTODON_URL, token: env.TRENDSTREAM_MASTODON_TOKEN ?? '', ...(env.TRENDSTREAM_MASTODON_STREAM ? { stream: env.TRENDSTREAM_MASTODON_STREAM } : {}) }]);

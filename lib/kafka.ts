@@ -17,6 +17,8 @@ export interface Topics {
   minutes: string;
   trends: string;
   alerts: string;
+  /** Erasure requests (compacted: one record per erased post or author, kept forever). */
+  erasures: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -27,6 +29,7 @@ export function topicNames(prefix: string): Topics {
     minutes: `${prefix}minute-aggregates`,
     trends: `${prefix}trends`,
     alerts: `${prefix}alerts`,
+    erasures: `${prefix}erasures`,
   };
 }
 
@@ -67,6 +70,8 @@ export async function ensureTopics(admin: Admin, cfg: Config['kafka']): Promise<
     { topic: t.minutes, numPartitions: 3 },
     { topic: t.trends, numPartitions: 3 },
     { topic: t.alerts, numPartitions: 3 },
+    // One partition: requests are rare, and every sink reads all of them in order.
+    { topic: t.erasures, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
   ];
   const have = new Set(await admin.listTopics());
   const missing = want.filter((w) => !have.has(w.topic)).map((w) => ({ ...w, replicationFactor: -1 }));

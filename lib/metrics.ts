@@ -15,6 +15,11 @@ export class Metrics {
   readonly batchSeconds: Histogram<'component_kind' | 'component_id'>;
   readonly openBuckets: Gauge<'component_id'>;
   readonly trackedTags: Gauge<'component_id'>;
+  readonly retentionDroppedPartitions: Counter<'table'>;
+  readonly retentionLastSuccess: Gauge;
+  readonly erasureRequests: Counter<'kind'>;
+  readonly erasureApplied: Counter<'kind'>;
+  readonly erasureEntries: Gauge<'kind'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     const labels = ['component_kind', 'component_id'] as const;
@@ -27,6 +32,11 @@ export class Metrics {
     this.batchSeconds = new Histogram({ name: 'trendstream_component_batch_duration_seconds', help: 'Time to process or write one batch', labelNames: labels, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
     this.openBuckets = new Gauge({ name: 'trendstream_window_open_buckets', help: '(key, minute) buckets held open in stage B', labelNames: ['component_id'], registers: [registry] });
     this.trackedTags = new Gauge({ name: 'trendstream_trend_tracked_tags', help: 'Hashtags with detailed trend state in stage B (bounded by the capacity)', labelNames: ['component_id'], registers: [registry] });
+    this.retentionDroppedPartitions = new Counter({ name: 'trendstream_retention_dropped_partitions_total', help: 'Expired partitions dropped by retention (servers without TTL)', labelNames: ['table'], registers: [registry] });
+    this.retentionLastSuccess = new Gauge({ name: 'trendstream_retention_last_success_timestamp_seconds', help: 'When retention last completed a run (Unix seconds)', registers: [registry] });
+    this.erasureRequests = new Counter({ name: 'trendstream_erasure_requests_total', help: 'Erasure requests written to the erasures topic, by kind (post, author)', labelNames: ['kind'], registers: [registry] });
+    this.erasureApplied = new Counter({ name: 'trendstream_erasure_applied_total', help: 'Erasure requests applied to rows already in ClickHouse, by kind', labelNames: ['kind'], registers: [registry] });
+    this.erasureEntries = new Gauge({ name: 'trendstream_erasure_entries', help: 'Erased posts and authors a sink filters, by kind', labelNames: ['kind'], registers: [registry] });
   }
 
   static withDefaults(): Metrics {

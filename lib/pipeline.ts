@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { postCodec, PostProducer, type Rejected } from '../ingest/producer.js';
 import type { Post } from '../ingest/post.js';
+import { ErasureProducer, registerErasures } from '../ingest/erasure.js';
 import { registerIngest } from '../ingest/http.js';
 import { JetstreamSource } from '../ingest/jetstream.js';
 import { MastodonSource } from '../ingest/mastodon.js';
@@ -16,6 +17,8 @@ import { WatchMatcher, type Watch } from '../processors/watches.js';
 import { migrate, openStore, type Store } from '../sinks/clickhouse/client.js';
 import { eventRow, minuteRow, postRow } from '../sinks/clickhouse/rows.js';
 import { decodeEvent } from '../processors/events-codec.js';
+import { Erasures } from '../sinks/clickhouse/erasure.js';
+import { RetentionJob } from '../sinks/clickhouse/retention.js';
 import { ClickHouseSink } from '../sinks/clickhouse/sink.js';
 import { AlertDelivery } from '../sinks/webhook.js';
 import type { Config } from './config.js';
@@ -81,11 +84,15 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const ready: (() => boolean)[] = [];
   let store: Store | null = null;
   let producer: PostProducer | null = null;
+  let erasureProducer: ErasureProducer | null = null;
   try {
     if (o.roles.includes('sink')) {
       store = openStore(config.clickhouse);
-      await migrate(store, config.clickhouse.database);
-      const db = config.clickhouse.database;
+      const { database: db, cluster } = config.clickhouse;
+      await migrate(store, db, cluster);
+      // Every erasure already requested is known before the first row is written.
+      const erasures = new Erasures(kafka, { topic: topics.erasures, group, store, database: db, cluster, metrics, log: log.child({ component: 'erasures' }) });
+      await erasures.start();
       const postsRows = (msgs: KafkaMessage[]) => {
         const rows: Record<string, unknown>[] = [];
         const codec = postCodec();
@@ -114,14 +121,21 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         }
         return out;
       };
-      const sinks = [['sink-posts', topics.posts, postsRows], ['sink-minutes', topics.minutes, minuteRows],
-        ['sink-trends', topics.trends, eventRows], ['sink-alerts', topics.alerts, eventRows]] as const;
-      for (const [id, topic, toRows] of sinks) {
-        const sink = new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }) });
+      // Minute aggregates and trends hold no author, text or post id: erasure leaves them as they are.
+      const sinks = [['sink-posts', topics.posts, postsRows, erasures], ['sink-minutes', topics.minutes, minuteRows, undefined],
+        ['sink-trends', topics.trends, eventRows, undefined], ['sink-alerts', topics.alerts, eventRows, erasures]] as const;
+      for (const [id, topic, toRows, e] of sinks) {
+        const sink = new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }), erasures: e });
         await sink.start();
         closers.push(() => sink.close());
         ready.push(() => sink.ready);
       }
+      closers.push(() => erasures.close());
+      ready.push(() => erasures.ready);
+      const retention = new RetentionJob(store, { database: db, cluster, retention: config.clickhouse.retention,
+        intervalMs: config.clickhouse.retentionIntervalMinutes * 60_000, metrics, log: log.child({ component: 'retention' }) });
+      retention.start();
+      closers.push(() => retention.close());
     }
     if (o.roles.includes('sink')) {
       for (const channel of config.alerting.channels) {
@@ -150,15 +164,21 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     if (o.roles.includes('ingest')) {
       producer = new PostProducer(kafka, topics, metrics);
       await producer.start();
+      erasureProducer = new ErasureProducer(kafka, topics.erasures, metrics);
+      await erasureProducer.start();
       const p = producer;
+      const ep = erasureProducer;
       const onPosts = (posts: Post[], rejected: Rejected[]) => p.send(posts, rejected);
+      // A post deleted at its source is erased like a requested one.
+      const onDelete = (source: string) => (platform: string, id: string) =>
+        ep.send([{ kind: 'post', platform, id, requested_at: Date.now(), source, derived: false }]);
       const sources = [
-        ...config.ingest.mastodon.map((m) => new MastodonSource({ ...m, onPosts, metrics, log: log.child({ component: m.id }) })),
-        ...(config.ingest.jetstream ? [new JetstreamSource({ ...config.ingest.jetstream, onPosts, metrics, log: log.child({ component: 'jetstream' }) })] : []),
+        ...config.ingest.mastodon.map((m) => new MastodonSource({ ...m, onPosts, onDelete: onDelete(m.id), metrics, log: log.child({ component: m.id }) })),
+        ...(config.ingest.jetstream ? [new JetstreamSource({ ...config.ingest.jetstream, onPosts, onDelete: onDelete(config.ingest.jetstream.id), metrics, log: log.child({ component: 'jetstream' }) })] : []),
       ];
       for (const src of sources) await src.start();
-      // Sources first: their last batches still go through the producer.
-      closers.push(async () => { for (const src of sources) await src.close(config.shutdownMs / 2); await p.close(); });
+      // Sources first: their last batches still go through the producers.
+      closers.push(async () => { for (const src of sources) await src.close(config.shutdownMs / 2); await p.close(); await ep.close(); });
     }
     let app: FastifyInstance | null = null;
     let httpPort: number | null = null;
@@ -182,6 +202,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         app = Fastify({ logger: false, bodyLimit: config.ingest.maxBodyBytes });
         registerOps(app, metrics.registry, health);
         registerIngest(app, producer, metrics, config.ingest);
+        registerErasures(app, erasureProducer!, { tokens: config.ingest.tokens });
         o.routes?.(app, { store });
         httpPort = await listen(app, config.ingest.port);
       }

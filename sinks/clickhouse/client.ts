@@ -1,23 +1,28 @@
 // The ClickHouse store: a server over HTTP when CLICKHOUSE_URL is set, otherwise embedded
 // chdb through @clickhouse/client's `connection` option (one process per store).
-// Migrations from schemas/migrations run on start; they keep to what 18.16 supports.
+// Migrations from schemas/migrations run on start (see ddl.ts for the cluster layout); they
+// keep to what 18.16 supports.
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../../lib/config.js';
+import { ddl } from './ddl.js';
 
 export type Store = ClickHouseClient;
 
-/** A client for the configured store. Embedded mode locks `clickhouse.path` for this process. */
-export function openStore(cfg: Config['clickhouse']): Store {
+/**
+ * A client for the configured store. Embedded mode locks `clickhouse.path` for this process.
+ * On a cluster, inserts into Distributed tables return only once every shard has its rows,
+ * so a sink commits its offsets after the data is really stored.
+ */
+export function openStore(cfg: Pick<Config['clickhouse'], 'url' | 'database' | 'username' | 'password' | 'path'> & { cluster?: string }): Store {
   if (cfg.url) {
     return createClient({
       url: cfg.url, username: cfg.username, password: cfg.password,
       request_timeout: 60_000,
       compression: { request: false, response: true },
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      clickhouse_settings: { date_time_input_format: 'best_effort', ...(cfg.cluster ? { insert_distributed_sync: 1 } : {}) },
     });
   }
   mkdirSync(cfg.path, { recursive: true });
@@ -38,16 +43,7 @@ export function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
 }
 
-const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'migrations');
-
-/** Creates the database and every table (idempotent: safe on every start). */
-export async function migrate(store: Store, database: string): Promise<void> {
-  const db = ident(database);
-  await store.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
-  for (const file of readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort()) {
-    const sql = readFileSync(path.join(migrationsDir, file), 'utf8').replace(/^--.*$/gm, '');
-    for (const stmt of sql.split(';').map((s) => s.trim()).filter(Boolean)) {
-      await store.command({ query: stmt.replaceAll('{db}', db) });
-    }
-  }
+/** Creates the database and every table, on `cluster` when given (idempotent: safe on every start). */
+export async function migrate(store: Store, database: string, cluster?: string): Promise<void> {
+  for (const query of ddl(database, cluster)) await store.command({ query });
 }

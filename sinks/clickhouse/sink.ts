@@ -1,11 +1,13 @@
 // ClickHouse sink (DESIGN.md): consumes a topic in batches, writes the rows with one insert
 // per table, and commits the offsets only after ClickHouse acknowledged. Replays after a
-// crash write the same rows again; Replacing engines and FINAL make that idempotent.
+// crash write the same rows again; Replacing engines and FINAL make that idempotent. Rows of
+// erased posts and authors are dropped before the insert, never written (erasure.ts).
 import { exitOnFatalCrash } from '../../lib/kafka.js';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Store } from './client.js';
+import type { Erasures } from './erasure.js';
 
 export type RowMapper = (messages: KafkaMessage[], partition: number) => Map<string, Record<string, unknown>[]>;
 
@@ -18,6 +20,8 @@ export interface ClickHouseSinkOptions {
   toRows: RowMapper;
   metrics: Metrics;
   log: Logger;
+  /** For tables with personal data (posts, alerts): drop and redact erased rows, and settle late erasures before committing. */
+  erasures?: Erasures;
 }
 
 export class ClickHouseSink {
@@ -41,7 +45,13 @@ export class ClickHouseSink {
         if (!isRunning() || isStale()) return;
         const t0 = performance.now();
         const labels = { component_kind: 'sink', component_id: this.o.id };
-        const tables = this.o.toRows(batch.messages, batch.partition);
+        const seen = this.o.erasures?.set.version ?? 0;
+        let tables = this.o.toRows(batch.messages, batch.partition);
+        if (this.o.erasures) {
+          const f = await this.o.erasures.filter(tables);
+          tables = f.tables;
+          if (f.dropped) this.o.metrics.discarded.inc({ ...labels, reason: 'erased' }, f.dropped);
+        }
         let rows = 0;
         for (const [table, values] of tables) {
           if (!values.length) continue;
@@ -54,6 +64,12 @@ export class ClickHouseSink {
           }
           rows += values.length;
           await heartbeat();
+        }
+        // An erasure requested while this batch was in flight may have missed it: apply it before the commit.
+        try { await this.o.erasures?.settle(tables, seen); } catch (e) {
+          this.o.metrics.errors.inc({ ...labels, error_type: 'internal', stage: 'sending' });
+          this.o.log.warn({ err: e }, 'could not settle erasures for a written batch; the batch will be retried');
+          throw e;
         }
         this.o.metrics.received.inc(labels, batch.messages.length);
         this.o.metrics.sent.inc(labels, rows);
