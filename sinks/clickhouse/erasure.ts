@@ -151,7 +151,7 @@ export class Erasures {
 
   constructor(kafka: Kafka, private readonly o: ErasuresOptions) {
     // Every process reads every request: a group of its own, never committed (it starts from the beginning each time).
-    this.reader = kafka.consumer({ groupId: `${o.group}-erasure-set-${randomUUID()}`, allowAutoTopicCreation: false });
+    this.reader = kafka.consumer({ groupId: `${o.group}-erasure-set-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
     this.applier = kafka.consumer({ groupId: `${o.group}-sink-erasures`, allowAutoTopicCreation: false });
     this.admin = kafka.admin();
     this.producer = new ErasureProducer(kafka, o.topic, o.metrics);
