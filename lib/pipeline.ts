@@ -80,8 +80,20 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     return matcher;
   };
 
-  const closers: (() => Promise<void>)[] = [];
+  // Closed in phases, each phase's closers together (an idle consumer's disconnect can wait out
+  // its fetch, so one after another they would miss the shutdown deadline): HTTP servers first,
+  // then sources and workers, then what workers use while finishing a batch, then the store.
+  const closers: [phase: 0 | 1 | 2 | 3, close: () => Promise<void>][] = [];
   const ready: (() => boolean)[] = [];
+  // Consumers join their groups together: after a crash each join can wait out the dead member's session.
+  const starting: Promise<void>[] = [];
+  const run = (w: { start(): Promise<void>; close(): Promise<void>; readonly ready: boolean }) => {
+    closers.push([1, () => w.close()]);
+    ready.push(() => w.ready);
+    const started = w.start();
+    started.catch(() => {}); // awaited below with the others; not an unhandled rejection meanwhile
+    starting.push(started);
+  };
   let store: Store | null = null;
   let producer: PostProducer | null = null;
   let erasureProducer: ErasureProducer | null = null;
@@ -125,25 +137,22 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const sinks = [['sink-posts', topics.posts, postsRows, erasures], ['sink-minutes', topics.minutes, minuteRows, undefined],
         ['sink-trends', topics.trends, eventRows, undefined], ['sink-alerts', topics.alerts, eventRows, erasures]] as const;
       for (const [id, topic, toRows, e] of sinks) {
-        const sink = new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }), erasures: e });
-        await sink.start();
-        closers.push(() => sink.close());
-        ready.push(() => sink.ready);
+        run(new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }), erasures: e }));
       }
-      closers.push(() => erasures.close());
+      const applying = erasures.startApplying();
+      applying.catch(() => {});
+      starting.push(applying);
+      closers.push([2, () => erasures.close()]);
       ready.push(() => erasures.ready);
       const retention = new RetentionJob(store, { database: db, cluster, retention: config.clickhouse.retention,
         intervalMs: config.clickhouse.retentionIntervalMinutes * 60_000, metrics, log: log.child({ component: 'retention' }) });
       retention.start();
-      closers.push(() => retention.close());
+      closers.push([2, () => retention.close()]);
     }
     if (o.roles.includes('sink')) {
       for (const channel of config.alerting.channels) {
-        const d = new AlertDelivery(kafka, { channel, topic: topics.alerts, groupId: `${group}-alerts-${channel.name}`, watches: currentWatches,
-          dashboardUrl: config.alerting.dashboardUrl, metrics, log: log.child({ component: `alerts-${channel.name}` }) });
-        await d.start();
-        closers.push(() => d.close());
-        ready.push(() => d.ready);
+        run(new AlertDelivery(kafka, { channel, topic: topics.alerts, groupId: `${group}-alerts-${channel.name}`, watches: currentWatches,
+          dashboardUrl: config.alerting.dashboardUrl, metrics, log: log.child({ component: `alerts-${channel.name}` }) }));
       }
     }
     const stages = new Set<string>();
@@ -154,13 +163,11 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, partitions: countsPartitions, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
         if (!stages.has(id)) continue;
-        const w = new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
-          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100 } : {}) });
-        await w.start();
-        closers.push(() => w.close());
-        ready.push(() => w.ready);
+        run(new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
+          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100 } : {}) }));
       }
     }
+    await Promise.all(starting);
     if (o.roles.includes('ingest')) {
       producer = new PostProducer(kafka, topics, metrics);
       await producer.start();
@@ -178,7 +185,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       ];
       for (const src of sources) await src.start();
       // Sources first: their last batches still go through the producers.
-      closers.push(async () => { for (const src of sources) await src.close(config.shutdownMs / 2); await p.close(); await ep.close(); });
+      closers.push([1, async () => { for (const src of sources) await src.close(config.shutdownMs / 2); await p.close(); await ep.close(); }]);
     }
     let app: FastifyInstance | null = null;
     let httpPort: number | null = null;
@@ -187,7 +194,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const health = { ready: () => ready.every((r) => r()) };
       const listen = async (a: FastifyInstance, port: number) => {
         await a.listen({ port, host: '0.0.0.0' });
-        closers.unshift(() => a.close());
+        closers.push([0, () => a.close()]);
         const addr = a.server.address();
         return typeof addr === 'object' && addr ? addr.port : port;
       };
@@ -207,17 +214,22 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         httpPort = await listen(app, config.ingest.port);
       }
     }
-    if (store) { const s = store; closers.push(() => s.close()); }
+    if (store) { const s = store; closers.push([3, () => s.close()]); }
     return {
       kafka, topics, store, producer, app, httpPort, opsPort,
-      async close() {
-        for (const c of closers) {
-          try { await c(); } catch (e) { log.warn({ err: e }, 'error while closing'); }
-        }
-      },
+      close: () => closeAll(closers, log),
     };
   } catch (e) {
-    for (const c of closers) await c().catch(() => {});
+    await Promise.allSettled(starting);
+    await closeAll(closers, log);
     throw e;
+  }
+}
+
+async function closeAll(closers: readonly [number, () => Promise<void>][], log: Logger): Promise<void> {
+  for (const phase of [0, 1, 2, 3]) {
+    await Promise.all(closers.filter(([p]) => p === phase).map(async ([, close]) => {
+      try { await close(); } catch (e) { log.warn({ err: e }, 'error while closing'); }
+    }));
   }
 }

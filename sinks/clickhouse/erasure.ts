@@ -137,7 +137,7 @@ const CHUNK = 200;
 /**
  * The erasure set of this process and the erasure consumer. `start` returns once every
  * request already on the topic is known; sinks then call `filter` before and `settle` after
- * each insert.
+ * each insert. `startApplying` then starts the erasure consumer beside the sinks.
  */
 export class Erasures {
   readonly set = new ErasureSet();
@@ -181,7 +181,11 @@ export class Erasures {
       },
     });
     await this.caughtUp(120_000);
+  }
 
+  /** Starts the erasure consumer (joins its group beside the sinks: after a crash that can wait out a session). */
+  async startApplying(): Promise<void> {
+    const codec = erasureCodec();
     exitOnFatalCrash(this.applier, this.o.log);
     await this.applier.connect();
     await this.applier.subscribe({ topic: this.o.topic, fromBeginning: true });
@@ -288,9 +292,6 @@ export class Erasures {
 
   async close(): Promise<void> {
     this.running = false;
-    await this.applier.disconnect();
-    await this.reader.disconnect();
-    await this.producer.close();
-    await this.admin.disconnect();
+    await Promise.all([this.applier.disconnect(), this.reader.disconnect(), this.producer.close(), this.admin.disconnect()]);
   }
 }
