@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Partitioners } from '../../lib/kafka.js';
-import { groupMessagesPerPartition, patched } from '../../lib/kafkajs-patch.js';
+import { filterAbortedMessages, groupMessagesPerPartition, patched } from '../../lib/kafkajs-patch.js';
 
 const require = createRequire(import.meta.url);
 
@@ -9,6 +9,7 @@ describe('kafkajs linear partition grouping', () => {
   it('is the grouping kafkajs producers use', () => {
     expect(patched()).toBe(true);
     expect(require('kafkajs/src/producer/groupMessagesPerPartition.js')).toBe(groupMessagesPerPartition);
+    expect(require('kafkajs/src/consumer/filterAbortedMessages.js')).toBe(filterAbortedMessages);
   });
 
   it('groups like the partitioner, keeping order within each partition', () => {
@@ -22,5 +23,32 @@ describe('kafkajs linear partition grouping', () => {
     expect(grouped).toEqual(want);
     expect(Object.values(grouped).reduce((n, m) => n + m.length, 0)).toBe(30_000);
     expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: partitioner as never })).toEqual({});
+  });
+});
+
+describe('kafkajs read_committed filter', () => {
+  // A partition as a worker killed with two transactions open leaves it: producers 7 and 8 each
+  // wrote records, its successor aborted both (markers 20, 21), then producer 7 (the same
+  // transactional id, a new epoch) committed a transaction of its own; producer 9 committed throughout.
+  const rec = (offset: number, producerId: string, control?: 'abort' | 'commit') => ({
+    offset: String(offset), key: control ? Buffer.from([0, 0, 0, control === 'abort' ? 0 : 1]) : Buffer.from(`r${offset}`),
+    isControlRecord: Boolean(control), batchContext: { producerId, inTransaction: true },
+  });
+  const log = [
+    rec(10, '7'), rec(11, '7'), rec(12, '8'), rec(13, '8'), rec(14, '9'), rec(15, '7'), rec(16, '8'), rec(17, '9', 'commit'),
+    rec(20, '7', 'abort'), rec(21, '8', 'abort'), rec(22, '7'), rec(23, '9'), rec(24, '7', 'commit'), rec(25, '9', 'commit'),
+  ];
+  const abortedTransactions = [{ producerId: '8', firstOffset: '12' }, { producerId: '7', firstOffset: '10' }];
+  const data = (from: number) => log.filter((m) => Number(m.offset) >= from && !m.isControlRecord);
+
+  it('drops every record of the aborted transactions, from any fetch offset', () => {
+    for (const from of [10, 11, 13, 15, 16]) {
+      const kept = filterAbortedMessages({ messages: log.filter((m) => Number(m.offset) >= from), abortedTransactions }).filter((m) => !m.isControlRecord);
+      expect(kept.map((m) => m.offset)).toEqual(data(from).filter((m) => ['14', '22', '23'].includes(m.offset)).map((m) => m.offset));
+    }
+  });
+
+  it('leaves a fetch without aborted transactions untouched', () => {
+    expect(filterAbortedMessages({ messages: log, abortedTransactions: [] })).toBe(log);
   });
 });
