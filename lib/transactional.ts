@@ -42,14 +42,24 @@ export interface TransactionalWorkerOptions {
   maxWaitMs?: number;
 }
 
+/**
+ * A partition this instance took over: the producer whose fence came first, and what was read
+ * after it. Its batches commit only through that producer, so any commit another instance made
+ * after the read has fenced it and makes ours fail instead of counting a range twice.
+ */
+interface Claim {
+  producer: Producer;
+  /** The committed input offset: anything below it was already processed. */
+  committed: bigint;
+  /** While re-reading committed input to rebuild state: the offset where that replay ends. */
+  replayUntil?: bigint;
+}
+
 export class TransactionalWorker {
   private readonly consumer: Consumer;
-  private readonly producers = new Map<number, Producer>();
-  private readonly restored = new Set<number>();
-  /** Partitions re-reading committed input, with the committed offset where replay ends. */
-  private readonly replayUntil = new Map<number, bigint>();
-  /** The committed input offset per partition: anything below it was already processed. */
-  private readonly committed = new Map<number, bigint>();
+  private readonly claims = new Map<number, Claim>();
+  /** The partitions of the last group generation. */
+  private assigned = new Set<number>();
   private running = false;
 
   constructor(private readonly kafka: Kafka, private readonly o: TransactionalWorkerOptions) {
@@ -68,31 +78,51 @@ export class TransactionalWorker {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const mine = new Set<number>((payload.memberAssignment[this.o.topic] ?? []) as number[]);
-      for (const p of [...this.restored]) {
-        if (!mine.has(p)) { this.restored.delete(p); this.replayUntil.delete(p); this.committed.delete(p); this.o.handler.release(p); }
-      }
-      for (const [p, prod] of this.producers) {
-        if (!mine.has(p)) { this.producers.delete(p); void prod.disconnect().catch(() => {}); }
-      }
+      this.assigned = new Set<number>((payload.memberAssignment[this.o.topic] ?? []) as number[]);
+      for (const p of [...this.claims.keys()]) if (!this.assigned.has(p)) this.drop(p);
     });
     // Partitions have their own transactional producers, so their transactions overlap safely.
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch: (b) => this.batch(b) });
     this.running = true;
   }
 
-  private async producer(partition: number): Promise<Producer> {
-    let p = this.producers.get(partition);
-    if (!p) {
-      // The broker answers CONCURRENT_TRANSACTIONS to the next transaction until the previous one's
-      // markers are written (~20-30 ms here); the client-wide first retry after 200 ms made every
-      // batch wait that long. Retry like the Java client (20 ms backoff), with the same patience.
-      p = this.kafka.producer({ transactionalId: `${this.o.groupId}-${this.o.topic}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, allowAutoTopicCreation: false,
-        retry: { initialRetryTime: 20, retries: 15, maxRetryTime: 5000 } });
-      await p.connect();
-      this.producers.set(partition, p);
-    }
-    return p;
+  /** Forgets a partition's state and closes its producer (a batch still in flight with it fails or was legitimately first). */
+  private drop(partition: number, claim = this.claims.get(partition)): void {
+    if (!claim || this.claims.get(partition) !== claim) return;
+    this.claims.delete(partition);
+    this.o.handler.release(partition);
+    void claim.producer.disconnect().catch(() => {});
+  }
+
+  /**
+   * Takes over a partition: a new producer with the partition's transactional id fences every
+   * earlier one (a zombie, or ours before a failure) and completes or aborts its open
+   * transaction, so the committed offset read next is final. Null when the partition was lost
+   * meanwhile.
+   */
+  private async claim(partition: number): Promise<{ claim: Claim; replayFrom?: string } | null> {
+    // The broker answers CONCURRENT_TRANSACTIONS to the next transaction until the previous one's
+    // markers are written (~20-30 ms here); the client-wide first retry after 200 ms made every
+    // batch wait that long. Retry like the Java client (20 ms backoff), with the same patience.
+    const producer = this.kafka.producer({ transactionalId: `${this.o.groupId}-${this.o.topic}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 20, retries: 15, maxRetryTime: 5000 } });
+    const admin = this.kafka.admin();
+    try {
+      await producer.connect();
+      const fence = await producer.transaction();
+      await fence.abort();
+      await admin.connect();
+      const [offsets] = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] });
+      if (!this.assigned.has(partition)) { void producer.disconnect().catch(() => {}); return null; }
+      const committed = offsets?.partitions.find((x) => x.partition === partition);
+      const r = this.o.handler.restore(partition, committed?.metadata || null);
+      const claim: Claim = { producer, committed: BigInt(committed?.offset ?? '-1') };
+      this.claims.set(partition, claim);
+      return r?.replayFrom && BigInt(r.replayFrom) < claim.committed ? { claim, replayFrom: r.replayFrom } : { claim };
+    } catch (e) {
+      void producer.disconnect().catch(() => {});
+      throw e;
+    } finally { await admin.disconnect().catch(() => {}); }
   }
 
   private async batch({ batch: b, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -100,41 +130,31 @@ export class TransactionalWorker {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const { partition } = batch;
     const t0 = performance.now();
-    if (!this.restored.has(partition)) {
-      // Take over the partition's transactional id first: that fences an earlier producer (a
-      // zombie, or ours before a failure) and completes or aborts its open transaction, so the
-      // committed offset read next is final.
-      const producer = await this.producer(partition);
-      const fence = await producer.transaction();
-      await fence.abort();
-      const admin = this.kafka.admin();
-      await admin.connect();
-      try {
-        const [offsets] = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] });
-        const committed = offsets?.partitions.find((x) => x.partition === partition);
-        const r = this.o.handler.restore(partition, committed?.metadata || null);
-        this.restored.add(partition);
-        this.committed.set(partition, BigInt(committed?.offset ?? '-1'));
-        if (r?.replayFrom && committed && BigInt(r.replayFrom) < BigInt(committed.offset)) {
-          this.replayUntil.set(partition, BigInt(committed.offset));
-          this.consumer.seek({ topic: this.o.topic, partition, offset: r.replayFrom });
-          this.o.log.info({ partition, from: r.replayFrom, until: committed.offset }, 'replaying committed input to rebuild state');
-          return;
-        }
-      } finally { await admin.disconnect(); }
+    let claim = this.claims.get(partition);
+    if (!claim) {
+      const c = await this.claim(partition);
+      if (!c) return;
+      claim = c.claim;
+      if (c.replayFrom) {
+        claim.replayUntil = claim.committed;
+        this.consumer.seek({ topic: this.o.topic, partition, offset: c.replayFrom });
+        this.o.log.info({ partition, from: c.replayFrom, until: String(claim.committed) }, 'replaying committed input to rebuild state');
+        return;
+      }
     }
-    const until = this.replayUntil.get(partition);
+    if (this.claims.get(partition) !== claim) return; // lost in a rebalance meanwhile
+    const until = claim.replayUntil;
     if (until !== undefined) {
       const old = batch.messages.filter((m) => BigInt(m.offset) < until);
       if (old.length) this.o.handler.replay!(partition, old);
       const fresh = batch.messages.filter((m) => BigInt(m.offset) >= until);
       if (!fresh.length) { resolveOffset(old[old.length - 1]!.offset); await heartbeat(); return; }
-      this.replayUntil.delete(partition);
+      claim.replayUntil = undefined;
       batch = { ...batch, messages: fresh } as typeof batch;
     }
     // A batch kafkajs delivers again although its transaction did commit (the broker went away
     // between commit and acknowledgement) is skipped: its outputs are already in Kafka.
-    const done = this.committed.get(partition) ?? -1n;
+    const done = claim.committed;
     if (BigInt(batch.messages[0]!.offset) < done) {
       const fresh = batch.messages.filter((m) => BigInt(m.offset) >= done);
       if (!fresh.length) { resolveOffset(batch.messages[batch.messages.length - 1]!.offset); await heartbeat(); return; }
@@ -142,8 +162,7 @@ export class TransactionalWorker {
     }
     const out = this.o.handler.process(partition, batch.messages);
     const last = batch.messages[batch.messages.length - 1]!.offset;
-    const producer = await this.producer(partition);
-    const tx = await producer.transaction();
+    const tx = await claim.producer.transaction();
     try {
       const topicMessages = out.messages.filter((m) => m.messages.length);
       if (topicMessages.length) await tx.sendBatch({ topicMessages });
@@ -157,15 +176,10 @@ export class TransactionalWorker {
       await tx.abort().catch(() => {});
       // Whether the transaction committed is unknown. Rebuild state from what Kafka holds: a new
       // producer fences this one and settles its transaction, then the committed offset decides.
-      this.restored.delete(partition);
-      this.replayUntil.delete(partition);
-      this.committed.delete(partition);
-      this.o.handler.release(partition);
-      this.producers.delete(partition);
-      void producer.disconnect().catch(() => {});
+      this.drop(partition, claim);
       throw e;
     }
-    this.committed.set(partition, BigInt(last) + 1n);
+    claim.committed = BigInt(last) + 1n;
     resolveOffset(last);
     await heartbeat();
     const n = batch.messages.length;
@@ -179,7 +193,7 @@ export class TransactionalWorker {
   async close(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect();
-    await Promise.all([...this.producers.values()].map((p) => p.disconnect().catch(() => {})));
-    this.producers.clear();
+    await Promise.all([...this.claims.values()].map((c) => c.producer.disconnect().catch(() => {})));
+    this.claims.clear();
   }
 }
