@@ -3,7 +3,7 @@
 // each stage side by side with its baselines in the same run: Kafka's own perf tools (the
 // physical limit) and a Kafka Streams peer (bench/peers/kafka-streams) on the same topics.
 // Ratios decide; absolute figures are reported beside them.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +20,7 @@ import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../lib/pipeline.js';
 import { detectPosts } from '../processors/detect.js';
+import { decodeEvent } from '../processors/events-codec.js';
 import { migrate, openStore, type Store } from '../sinks/clickhouse/client.js';
 import { quantile } from './score.js';
 import { consumerPerf, producerPerf } from './kafka-perf.js';
@@ -116,6 +117,15 @@ async function produceAll(p: Pipeline, all: Post[], inFlight = 4, chunk = 5000):
     }
   }));
   return all.length / ((performance.now() - t0) / 1000);
+}
+
+/** User plus system CPU seconds of a process and its threads so far (0 when unknown). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch { return 0; }
 }
 
 async function count(store: Store, db: string, table = 'posts'): Promise<number> {
@@ -232,10 +242,19 @@ async function main(): Promise<void> {
       await migrate(e2eStore, 'bench_e2e');
       const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile, workerArgs), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile, workerArgs)];
       const stopRss = sampleRss(ws);
+      // Where the two cores go: CPU time of every process on the path, per post.
+      const pids: Record<string, number | undefined> = { kafka: kafka.daemon?.pid, clickhouse: ch.daemon?.pid, process: ws[0]!.proc.pid, sink: ws[1]!.proc.pid };
+      const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+      const self0 = process.cpuUsage();
       const e0 = performance.now();
       await produceAll(e2eIngest, all);
       await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
       results.e2e_posts_per_s = Math.round(N / ((performance.now() - e0) / 1000));
+      const self = process.cpuUsage(self0);
+      results.e2e_cpu_us_per_post = {
+        ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? Math.round(((cpuSeconds(pid) - cpu0[k]!) * 1e6) / N) : null])),
+        ingest: Math.round((self.user + self.system) / N),
+      };
       stopRss();
       await Promise.all(ws.map((w) => stopWorker(w)));
       await e2eIngest.close();
@@ -387,23 +406,43 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   // Alert latency: from the acceptance of the post that moved every partition past the alert's decision time.
   await sleep(5000);
   const alerts = await (await store.query({ query: `SELECT id, toUnixTimestamp(detected_at) * 1000 AS at FROM bench_half.alerts FINAL`, format: 'JSONEachRow' })).json<{ id: string; at: number }>();
+  // Where the time goes: the alert record's Kafka timestamp is when stage B produced it.
+  const produced = await alertTimestamps(ingest, alerts.length);
   const latencies: number[] = [];
+  const toProduced: number[] = [];
+  const toDelivered: number[] = [];
   for (const a of alerts) {
     const decisive = accepted.find((c) => c.minStream >= Number(a.at));
     const got = received.get(a.id);
+    const made = produced.get(a.id);
     if (decisive && got) latencies.push(got - decisive.t);
+    if (decisive && got && made) { toProduced.push(made - decisive.t); toDelivered.push(got - made); }
   }
   stopRss();
   await Promise.all(ws.map((w) => stopWorker(w)));
   await ingest.close();
   await store.close();
   hook.close();
+  const q = (xs: number[], p: number) => (xs.length ? Math.round(quantile(xs, p)) : null);
   return {
     half_load_posts_per_s: rate,
     freshness_p50_ms: Math.round(quantile(fresh, 0.5)), freshness_p99_ms: Math.round(quantile(fresh, 0.99)), freshness_samples: fresh.length,
-    alert_latency_p50_ms: latencies.length ? Math.round(quantile(latencies, 0.5)) : null,
-    alert_latency_p99_ms: latencies.length ? Math.round(quantile(latencies, 0.99)) : null, alert_latency_samples: latencies.length,
+    alert_latency_p50_ms: q(latencies, 0.5), alert_latency_p99_ms: q(latencies, 0.99), alert_latency_samples: latencies.length,
+    alert_to_produced_p50_ms: q(toProduced, 0.5), alert_to_produced_p99_ms: q(toProduced, 0.99),
+    alert_produced_to_delivered_p50_ms: q(toDelivered, 0.5), alert_produced_to_delivered_p99_ms: q(toDelivered, 0.99),
   };
+}
+
+/** Alert event id → the Kafka timestamp of its record on `alerts` (set by stage B's producer). */
+async function alertTimestamps(p: Pipeline, expected: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const c = p.kafka.consumer({ groupId: `bench-alert-times-${Date.now()}`, readUncommitted: false });
+  await c.connect();
+  await c.subscribe({ topic: p.topics.alerts, fromBeginning: true });
+  await c.run({ eachMessage: async ({ message }) => { if (message.value) out.set(decodeEvent(message.value).id, Number(message.timestamp)); } });
+  await until(async () => out.size, (n) => n >= expected, 20_000, 200).catch(() => {});
+  await c.disconnect();
+  return out;
 }
 
 function printTable(): void {
