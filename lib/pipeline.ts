@@ -87,12 +87,14 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const ready: (() => boolean)[] = [];
   // Consumers join their groups together: after a crash each join can wait out the dead member's session.
   const starting: Promise<void>[] = [];
+  const starts = (started: Promise<void>) => {
+    started.catch(() => {}); // awaited below with the others; not an unhandled rejection meanwhile
+    starting.push(started);
+  };
   const run = (w: { start(): Promise<void>; close(): Promise<void>; readonly ready: boolean }) => {
     closers.push([1, () => w.close()]);
     ready.push(() => w.ready);
-    const started = w.start();
-    started.catch(() => {}); // awaited below with the others; not an unhandled rejection meanwhile
-    starting.push(started);
+    starts(w.start());
   };
   let store: Store | null = null;
   let producer: PostProducer | null = null;
@@ -139,9 +141,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       for (const [id, topic, toRows, e] of sinks) {
         run(new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }), erasures: e }));
       }
-      const applying = erasures.startApplying();
-      applying.catch(() => {});
-      starting.push(applying);
+      starts(erasures.startApplying());
       closers.push([2, () => erasures.close()]);
       ready.push(() => erasures.ready);
       const retention = new RetentionJob(store, { database: db, cluster, retention: config.clickhouse.retention,
