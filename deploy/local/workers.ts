@@ -28,6 +28,10 @@ export function watchesFile(watches: unknown[]): string {
   return f;
 }
 
+/** Workers still running: killed when this process exits, so a run that fails never leaves one behind to join the next run's groups. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+
 /** Starts a worker process and resolves once it reported ready. */
 export async function startWorker(kind: WorkerKind, env: NodeJS.ProcessEnv, watches?: string, nodeArgs: string[] = []): Promise<Worker> {
   const command = kind === 'stage-a' ? ['process', '--stage', 'a'] : kind === 'stage-b' ? ['process', '--stage', 'b'] : [kind];
@@ -35,7 +39,8 @@ export async function startWorker(kind: WorkerKind, env: NodeJS.ProcessEnv, watc
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   proc.stderr!.on('data', (d: Buffer) => { stderr.push(d.toString()); if (stderr.length > 200) stderr.shift(); });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  live.add(proc);
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => { live.delete(proc); r(code); }));
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${kind} worker not ready in 90 s: ${stderr.join('').slice(-2000)}`)), 90_000);
     let out = '';
