@@ -1,5 +1,7 @@
-// ClickHouse sink (DESIGN.md): consumes a topic in batches, writes the rows with one insert
-// per table, and commits the offsets only after ClickHouse acknowledged. Replays after a
+// ClickHouse sink (DESIGN.md): consumes a topic in batches, writes the rows of the batches in
+// flight together (one insert per table per flush: every insert is a part ClickHouse must
+// merge later, so many small ones cost it more than the rows do), and commits a batch's
+// offsets only after ClickHouse acknowledged the insert that held its rows. Replays after a
 // crash write the same rows again; Replacing engines and FINAL make that idempotent. Rows of
 // erased posts and authors are dropped before the insert, never written (erasure.ts).
 import { exitOnFatalCrash } from '../../lib/kafka.js';
@@ -22,11 +24,21 @@ export interface ClickHouseSinkOptions {
   log: Logger;
   /** For tables with personal data (posts, alerts): drop and redact erased rows, and settle late erasures before committing. */
   erasures?: Erasures;
+  /** How long the first rows wait for other partitions' batches before the insert (default 100 ms). */
+  lingerMs?: number;
+  /** Rows that trigger the insert at once (default 50,000). */
+  maxRows?: number;
 }
+
+type Tables = Map<string, Record<string, unknown>[]>;
+
+/** Rows waiting for one insert per table, and the batches that wait on it. */
+interface Flush { tables: Tables; rows: number; timer: NodeJS.Timeout; done: Promise<void>; settle: (e?: unknown) => void }
 
 export class ClickHouseSink {
   private readonly consumer: Consumer;
   private running = false;
+  private next: Flush | null = null;
 
   constructor(kafka: Kafka, private readonly o: ClickHouseSinkOptions) {
     this.consumer = kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, allowAutoTopicCreation: false });
@@ -40,7 +52,8 @@ export class ClickHouseSink {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     await this.consumer.run({
-      autoCommit: true, autoCommitInterval: 1000, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 2,
+      // Every assigned partition's batch in flight at once, so that one flush holds them all.
+      autoCommit: true, autoCommitInterval: 1000, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 16,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale()) return;
         const t0 = performance.now();
@@ -52,19 +65,9 @@ export class ClickHouseSink {
           tables = f.tables;
           if (f.dropped) this.o.metrics.discarded.inc({ ...labels, reason: 'erased' }, f.dropped);
         }
-        let rows = 0;
-        for (const [table, values] of tables) {
-          if (!values.length) continue;
-          try {
-            await this.o.store.insert({ table: `${this.o.database}.${table}`, values, format: 'JSONEachRow' });
-          } catch (e) {
-            this.o.metrics.errors.inc({ ...labels, error_type: 'clickhouse', stage: 'sending' });
-            this.o.log.warn({ err: e, table, rows: values.length }, 'insert failed; the batch will be retried');
-            throw e;
-          }
-          rows += values.length;
-          await heartbeat();
-        }
+        const rows = [...tables.values()].reduce((n, v) => n + v.length, 0);
+        if (rows) await this.write(tables, rows);
+        await heartbeat();
         // An erasure requested while this batch was in flight may have missed it: apply it before the commit.
         try { await this.o.erasures?.settle(tables, seen); } catch (e) {
           this.o.metrics.errors.inc({ ...labels, error_type: 'internal', stage: 'sending' });
@@ -79,6 +82,43 @@ export class ClickHouseSink {
       },
     });
     this.running = true;
+  }
+
+  /** Adds a batch's rows to the next insert and resolves once ClickHouse has acknowledged it (rejects if it failed: the batch is retried). */
+  private write(tables: Tables, rows: number): Promise<void> {
+    if (!this.next) {
+      let settle!: (e?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => { settle = (e) => (e === undefined ? resolve() : reject(e)); });
+      this.next = { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs ?? 100), done, settle };
+    }
+    const f = this.next;
+    for (const [table, values] of tables) {
+      if (!values.length) continue;
+      const into = f.tables.get(table);
+      if (into) for (const v of values) into.push(v); else f.tables.set(table, [...values]);
+    }
+    f.rows += rows;
+    if (f.rows >= (this.o.maxRows ?? 50_000)) this.flush();
+    return f.done;
+  }
+
+  private flush(): void {
+    const f = this.next;
+    if (!f) return;
+    this.next = null;
+    clearTimeout(f.timer);
+    void (async () => {
+      for (const [table, values] of f.tables) {
+        try {
+          await this.o.store.insert({ table: `${this.o.database}.${table}`, values, format: 'JSONEachRow' });
+        } catch (e) {
+          this.o.metrics.errors.inc({ component_kind: 'sink', component_id: this.o.id, error_type: 'clickhouse', stage: 'sending' });
+          this.o.log.warn({ err: e, table, rows: values.length }, 'insert failed; its batches will be retried');
+          return f.settle(e);
+        }
+      }
+      f.settle();
+    })();
   }
 
   async close(): Promise<void> {
