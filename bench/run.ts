@@ -154,6 +154,8 @@ async function main(): Promise<void> {
   say(`trendstream benchmark: ${N.toLocaleString('en')} posts, Kafka ${KAFKA_VERSION}, ClickHouse server (Debian), ${os.cpus().length} cores`);
   const kafka = await startKafka({ port: KAFKA_PORT, name: 'bench-kafka', fresh: true });
   const ch = await startClickHouse({ port: CH_PORT, name: 'bench-clickhouse' });
+  /** The servers on the path, whose CPU time per post the end-to-end and half-load phases report. */
+  const servers = { kafka: kafka.daemon?.pid, clickhouse: ch.daemon?.pid };
   const brokers = kafka.brokers;
   const wfile = watchesFile(EVAL_WATCHES);
   // The ClickHouse server keeps its data between runs: every phase starts from empty tables.
@@ -259,8 +261,7 @@ async function main(): Promise<void> {
       const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile, workerArgs), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile, workerArgs)];
       const stopRss = sampleRss(ws);
       // Where the two cores go: CPU time of every process on the path, per post.
-      const pids: Record<string, number | undefined> = { kafka: kafka.daemon?.pid, clickhouse: ch.daemon?.pid, process: ws[0]!.proc.pid, sink: ws[1]!.proc.pid };
-      const cpu = cpuMeter(pids);
+      const cpu = cpuMeter({ ...servers, process: ws[0]!.proc.pid, sink: ws[1]!.proc.pid });
       const e0 = performance.now();
       await produceAll(e2eIngest, all);
       await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
@@ -281,7 +282,7 @@ async function main(): Promise<void> {
     if (want('half')) {
       say('freshness and alert latency at half load…');
       const rate = typeof results.e2e_posts_per_s === 'number' ? Math.round(results.e2e_posts_per_s / 2) : Number(arg('--half-rate', '4000'));
-      Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, rate), { kafka: kafka.daemon?.pid, clickhouse: ch.daemon?.pid }));
+      Object.assign(results, await halfLoad(brokers, ch.url, env, wfile, Math.max(1000, rate), servers));
     }
 
     // 9. Bounded memory: 1,000,000 distinct hashtags within one hour of event time through stage A and B.
@@ -382,8 +383,8 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const meta: PartitionMetadata[] = Array.from({ length: 6 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
   const streamTime = new Array<number>(6).fill(-Infinity);
   const accepted: { t: number; minStream: number }[] = [];
-  const sampled = new Map<string, number>();
-  const createdAt = new Map<string, number>();
+  /** Sampled post id → when ingest accepted it, and its event time. */
+  const sampled = new Map<string, { at: number; created: number }>();
   const chunk = Math.max(50, Math.round(rate / 20));
   // Freshness: ClickHouse is polled for the sampled ids while the load runs, until each is queryable.
   const seen = new Map<string, number>();
@@ -396,7 +397,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
       const missing = [...sampled.keys()].filter((id) => !seen.has(id)).slice(0, 2000);
       if (missing.length) {
         // The oldest missing post's hour bounds the scan by the table's sort key (hour first).
-        const from = Math.floor(Math.min(...missing.map((id) => createdAt.get(id)!)) / 1000);
+        const from = Math.floor(Math.min(...missing.map((id) => sampled.get(id)!.created)) / 1000);
         const rows = await (await store.query({ query: `SELECT id FROM bench_half.posts WHERE toStartOfHour(created_at) >= toStartOfHour(toDateTime(${from})) AND id IN (${missing.map((x) => `'${x}'`).join(',')})`, format: 'JSONEachRow' })).json<{ id: string }>();
         const now = Date.now();
         for (const r of rows) if (!seen.has(r.id)) seen.set(r.id, now);
@@ -416,7 +417,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
     await ingest.producer!.send(slice);
     const now = Date.now();
     accepted.push({ t: now, minStream: Math.min(...streamTime) });
-    for (let j = 0; j < slice.length; j += 100) { sampled.set(slice[j]!.id, now); createdAt.set(slice[j]!.id, slice[j]!.created_at); }
+    for (let j = 0; j < slice.length; j += 100) sampled.set(slice[j]!.id, { at: now, created: slice[j]!.created_at });
     const due = t0 + ((i + chunk) / rate) * 1000;
     if (due > Date.now()) await sleep(due - Date.now());
   }
@@ -424,7 +425,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const cpuPerPost = cpu(all.length);
   await poll;
   const ids = [...sampled.keys()];
-  const fresh = ids.filter((id) => seen.has(id)).map((id) => seen.get(id)! - sampled.get(id)!);
+  const fresh = ids.filter((id) => seen.has(id)).map((id) => seen.get(id)! - sampled.get(id)!.at);
   // Alert latency: from the acceptance of the post that moved every partition past the alert's decision time.
   await sleep(5000);
   const alerts = await (await store.query({ query: `SELECT id, toUnixTimestamp(detected_at) * 1000 AS at FROM bench_half.alerts FINAL`, format: 'JSONEachRow' })).json<{ id: string; at: number }>();

@@ -11,7 +11,9 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { Store } from './client.js';
 import type { Erasures } from './erasure.js';
 
-export type RowMapper = (messages: KafkaMessage[], partition: number) => Map<string, Record<string, unknown>[]>;
+/** Rows per table. */
+type Tables = Map<string, Record<string, unknown>[]>;
+export type RowMapper = (messages: KafkaMessage[], partition: number) => Tables;
 
 export interface ClickHouseSinkOptions {
   id: string;
@@ -30,10 +32,15 @@ export interface ClickHouseSinkOptions {
   maxRows?: number;
 }
 
-type Tables = Map<string, Record<string, unknown>[]>;
-
 /** Rows waiting for one insert per table, and the batches that wait on it. */
-interface Flush { tables: Tables; rows: number; timer: NodeJS.Timeout; done: Promise<void>; settle: (e?: unknown) => void }
+interface Flush { tables: Tables; rows: number; timer: NodeJS.Timeout; done: Deferred }
+interface Deferred { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }
+
+function deferred(): Deferred {
+  const d = {} as Deferred;
+  d.promise = new Promise<void>((resolve, reject) => { d.resolve = resolve; d.reject = reject; });
+  return d;
+}
 
 export class ClickHouseSink {
   private readonly consumer: Consumer;
@@ -66,7 +73,7 @@ export class ClickHouseSink {
           if (f.dropped) this.o.metrics.discarded.inc({ ...labels, reason: 'erased' }, f.dropped);
         }
         const rows = [...tables.values()].reduce((n, v) => n + v.length, 0);
-        if (rows) await this.write(tables, rows);
+        if (rows) await this.write(tables);
         await heartbeat();
         // An erasure requested while this batch was in flight may have missed it: apply it before the commit.
         try { await this.o.erasures?.settle(tables, seen); } catch (e) {
@@ -85,21 +92,16 @@ export class ClickHouseSink {
   }
 
   /** Adds a batch's rows to the next insert and resolves once ClickHouse has acknowledged it (rejects if it failed: the batch is retried). */
-  private write(tables: Tables, rows: number): Promise<void> {
-    if (!this.next) {
-      let settle!: (e?: unknown) => void;
-      const done = new Promise<void>((resolve, reject) => { settle = (e) => (e === undefined ? resolve() : reject(e)); });
-      this.next = { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs ?? 100), done, settle };
-    }
-    const f = this.next;
+  private write(tables: Tables): Promise<void> {
+    const f = this.next ??= { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs ?? 100), done: deferred() };
     for (const [table, values] of tables) {
       if (!values.length) continue;
       const into = f.tables.get(table);
       if (into) for (const v of values) into.push(v); else f.tables.set(table, [...values]);
+      f.rows += values.length;
     }
-    f.rows += rows;
     if (f.rows >= (this.o.maxRows ?? 50_000)) this.flush();
-    return f.done;
+    return f.done.promise;
   }
 
   private flush(): void {
@@ -114,10 +116,10 @@ export class ClickHouseSink {
         } catch (e) {
           this.o.metrics.errors.inc({ component_kind: 'sink', component_id: this.o.id, error_type: 'clickhouse', stage: 'sending' });
           this.o.log.warn({ err: e, table, rows: values.length }, 'insert failed; its batches will be retried');
-          return f.settle(e);
+          return f.done.reject(e);
         }
       }
-      f.settle();
+      f.done.resolve();
     })();
   }
 
