@@ -66,6 +66,7 @@ export function emptyAggregate(key: string, minute: number): Aggregate {
     sentiment_milli: 0, arousal_milli: 0, pressure: 0, texts: [], samples: [] };
 }
 
+const byText = (a: TextSig, b: TextSig): number => a.id_hash - b.id_hash || a.simhash - b.simhash;
 const bySample = (a: Sample, b: Sample): number =>
   Number(b.negative) - Number(a.negative) || b.score - a.score || (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -81,7 +82,7 @@ export function mergeInto(dst: Aggregate, src: Aggregate): void {
   dst.arousal_milli += src.arousal_milli;
   dst.pressure += src.pressure;
   if (src.texts.length) {
-    dst.texts = [...dst.texts, ...src.texts].sort((a, b) => a.id_hash - b.id_hash || a.simhash - b.simhash).slice(0, TEXT_SAMPLE);
+    dst.texts = [...dst.texts, ...src.texts].sort(byText).slice(0, TEXT_SAMPLE);
   }
   if (src.samples.length) dst.samples = [...dst.samples, ...src.samples].sort(bySample).slice(0, SAMPLES);
 }
@@ -100,45 +101,50 @@ function addPost(a: Aggregate, e: Enriched, mentioned: boolean): void {
   if (mentioned) a.pressure++;
   const idHash = e.idHash;
   if (a.texts.length < TEXT_SAMPLE || idHash < a.texts[a.texts.length - 1]!.id_hash) {
-    a.texts.push({ id_hash: idHash, simhash: (e.simhash ??= simhash(p.text)) });
-    a.texts.sort((x, y) => x.id_hash - y.id_hash || x.simhash - y.simhash);
-    if (a.texts.length > TEXT_SAMPLE) a.texts.length = TEXT_SAMPLE;
+    insertBounded(a.texts, { id_hash: idHash, simhash: (e.simhash ??= simhash(p.text)) }, byText, TEXT_SAMPLE);
   }
   const s: Sample = { platform: p.platform, id: p.id, score: 1 + p.metrics.likes + 2 * p.metrics.reposts + p.metrics.replies, negative: e.scores.negative };
-  if (a.samples.length < SAMPLES || bySample(s, a.samples[a.samples.length - 1]!) < 0) {
-    a.samples.push(s);
-    a.samples.sort(bySample);
-    if (a.samples.length > SAMPLES) a.samples.length = SAMPLES;
-  }
+  if (a.samples.length < SAMPLES || bySample(s, a.samples[a.samples.length - 1]!) < 0) insertBounded(a.samples, s, bySample, SAMPLES);
 }
+
+/** Inserts `x` into the sorted `list` at its place (stable), keeping at most `max` entries. */
+function insertBounded<T>(list: T[], x: T, cmp: (a: T, b: T) => number, max: number): void {
+  let i = list.length;
+  while (i > 0 && cmp(x, list[i - 1]!) < 0) i--;
+  if (i >= max) return;
+  list.splice(i, 0, x);
+  if (list.length > max) list.length = max;
+}
+
+/** One minute's aggregates in a builder, by tag and by watch id (no key string built per post). */
+interface MinuteAggs { all: Aggregate; tags: Map<string, Aggregate>; watches: Map<string, Aggregate> }
 
 /** Pre-aggregates a batch of enriched posts into one Aggregate per (key, minute). */
 export class AggregateBuilder {
-  private readonly aggs = new Map<string, Aggregate>();
+  private readonly minutes = new Map<number, MinuteAggs>();
 
   add(e: Enriched): void {
     const minute = minuteOf(e.post.created_at);
+    let m = this.minutes.get(minute);
+    if (!m) { m = { all: emptyAggregate(ALL_KEY, minute), tags: new Map(), watches: new Map() }; this.minutes.set(minute, m); }
     // The whole stream's volume: detectors measure each key against it, so the daily rhythm cancels out.
-    const all = this.get(ALL_KEY, minute);
-    all.posts++;
-    all.authors.add(e.authorHash);
-    for (const tag of e.post.hashtags) addPost(this.get(tagKey(tag), minute), e, false);
-    for (const w of e.watches) addPost(this.get(watchKey(w), minute), e, e.mentioned.includes(w));
+    m.all.posts++;
+    m.all.authors.add(e.authorHash);
+    for (const tag of e.post.hashtags) addPost(aggregateIn(m.tags, tag, tagKey, minute), e, false);
+    for (const w of e.watches) addPost(aggregateIn(m.watches, w, watchKey, minute), e, e.mentioned.includes(w));
   }
-
-  get size(): number { return this.aggs.size; }
 
   /** The aggregates built so far, sorted by key then minute, and a fresh start. */
   drain(): Aggregate[] {
-    const out = [...this.aggs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.minute - b.minute));
-    this.aggs.clear();
-    return out;
+    const out: Aggregate[] = [];
+    for (const m of this.minutes.values()) out.push(m.all, ...m.tags.values(), ...m.watches.values());
+    this.minutes.clear();
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.minute - b.minute));
   }
+}
 
-  private get(key: string, minute: number): Aggregate {
-    const id = `${key}\u0000${minute}`;
-    let a = this.aggs.get(id);
-    if (!a) { a = emptyAggregate(key, minute); this.aggs.set(id, a); }
-    return a;
-  }
+function aggregateIn(map: Map<string, Aggregate>, name: string, key: (name: string) => string, minute: number): Aggregate {
+  let a = map.get(name);
+  if (!a) { a = emptyAggregate(key(name), minute); map.set(name, a); }
+  return a;
 }
