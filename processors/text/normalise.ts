@@ -5,6 +5,8 @@ const HASHTAG = /(?<![\p{L}\p{N}_])#([\p{L}\p{M}\p{N}_]+)/gu;
 const HAS_LETTER = /\p{L}/u;
 const MENTION = /(?<![\p{L}\p{N}_@])@[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?/gu;
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const LATIN1_LETTERS = /^[\x00-\x9f\xc0-\xff]*$/;
 // Characters whose full case folding differs from toLowerCase() (CaseFolding F entries and the
 // final sigma): ß ſ ς ŉ ǰ ΐ ΰ ẖ–ẚ ẞ, the Greek iota-subscript forms, and Armenian և.
 const SPECIAL_FOLD = /[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇῌῒΐῖῗῢ-ῤῦῧῲ-ῴῶῷῼև]/gu;
@@ -15,8 +17,11 @@ const SPECIAL_FOLD = /[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇ
  * ς→σ, ſ→s, …) go through upper-then-lower. The dotless ı stays distinct from i.
  */
 export function fold(s: string): string {
-  // ASCII fast path: the common case in the hot loop.
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  // Fast paths for the common cases in the hot loop. ASCII: lower-casing is the whole fold.
+  // Latin-1 letters (German, French, …) without the symbols U+00A0–U+00BF: NFKC leaves them
+  // alone and toLowerCase() stays within them, so only ß needs its full folding.
+  if (ASCII_ONLY.test(s)) return s.toLowerCase();
+  if (LATIN1_LETTERS.test(s)) return s.toLowerCase().replaceAll('ß', 'ss');
   const lower = s.normalize('NFKC').toLowerCase();
   return lower.replace(SPECIAL_FOLD, (ch) => ch.toUpperCase().toLowerCase()).normalize('NFKC');
 }

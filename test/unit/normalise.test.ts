@@ -19,6 +19,12 @@ describe('hashtag normalisation (CONTRACTS §2)', () => {
     expect(normaliseHashtag('#ﬁnale')).toBe('finale');
     expect(normaliseHashtag('#ＢＡＨＮ')).toBe('bahn');
   });
+  it('takes the Latin-1 fast path only where it equals the full folding (NFKC, lower, full mappings, NFKC)', () => {
+    const full = (t: string) => t.normalize('NFKC').toLowerCase()
+      .replace(/[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇῌῒΐῖῗῢ-ῤῦῧῲ-ῴῶῷῼև]/gu, (ch) => ch.toUpperCase().toLowerCase()).normalize('NFKC');
+    for (let c = 0; c < 256; c++) expect(fold(`Ab${String.fromCharCode(c)}ÄÖÜß`), `U+${c.toString(16)}`).toBe(full(`Ab${String.fromCharCode(c)}ÄÖÜß`));
+    for (const t of ['Straße SPASS', 'ÄRGER über die Bahn!', 'Ça va, très bien', 'ª º ¹ ¼ µ', 'naïve café', 'A\u0308rger']) expect(fold(t), t).toBe(full(t));
+  });
   it('rejects tags without a letter', () => {
     expect(normaliseHashtag('#2026')).toBe('');
     expect(normaliseHashtag('#___')).toBe('');
