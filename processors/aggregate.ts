@@ -4,9 +4,8 @@
 // any batching and partitioning builds exactly the minute aggregates `detect` builds.
 import type { Post } from '../ingest/post.js';
 import { hash32, Kmv } from './sketch.js';
-import { analyse, type TextScores } from './text/sentiment.js';
+import { analyseText, type TextScores } from './text/sentiment.js';
 import { simhash } from './text/simhash.js';
-import { detectLanguage } from './text/language.js';
 import { minuteOf } from './stream-time.js';
 import type { WatchMatcher } from './watches.js';
 
@@ -49,8 +48,7 @@ export interface Enriched {
 
 /** Adds language and text scores and the matching watches to a post. */
 export function enrich(post: Post, matcher: WatchMatcher | null): Enriched {
-  const lang = post.lang ?? detectLanguage(post.text);
-  const scores = analyse(post.text, lang);
+  const { lang, scores } = analyseText(post.text, post.lang);
   const m = matcher ? matcher.match(post) : { watches: [], mentioned: [] };
   const young = (post.author.created_at !== null && post.created_at - post.author.created_at < YOUNG_MS) || post.author.followers === 0;
   return { post, lang, scores, watches: m.watches, mentioned: m.mentioned, authorHash: hash32(post.author.id), idHash: hash32(`${post.platform}:${post.id}`), young };

@@ -447,10 +447,15 @@ function isAllCaps(tk: TokenBuffer): boolean {
  * language gets the neutral fallback, where only emoji, emoticons, '!' and capitals count.
  */
 export function analyse(text: string, lang: string | null): TextScores {
+  return analyseText(text, lang).scores;
+}
+
+/** `analyse`, also giving the language it used (the detected one when `lang` is null), from one tokenising pass. */
+export function analyseText(text: string, lang: string | null): { lang: string; scores: TextScores } {
   const tk = tokenise(text);
-  const m = modelFor(lang === null ? detectFromTokens(tk) : lang);
-  if (m === null) return neutralScores(tk);
-  return score(m, tk);
+  const used = lang ?? detectFromTokens(tk);
+  const m = modelFor(used);
+  return { lang: used, scores: m === null ? neutralScores(tk) : score(m, tk) };
 }
 
 /** 'de', 'DE', 'de-AT' → the German model; 'en…' → English; 'und'/'' → mixed; else none. */

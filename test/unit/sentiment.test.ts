@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectLanguage, tokenise, tokenWords } from '../../processors/text/language.js';
 import { fold } from '../../processors/text/normalise.js';
-import { analyse, type TextScores } from '../../processors/text/sentiment.js';
+import { analyse, analyseText, type TextScores } from '../../processors/text/sentiment.js';
 
 type Label = 'negative' | 'neutral' | 'positive';
 interface Row {
@@ -100,6 +100,13 @@ describe('sentiment fixtures (hand-labelled)', () => {
       expect(results[`${lang}/whole`]!.toxRecall).toBeGreaterThanOrEqual(0.7);
     });
   }
+
+  it('analyseText without a language gives the detected language and the scores analyse gives for it', () => {
+    for (const r of [...load('de'), ...load('en')]) {
+      const lang = detectLanguage(r.text);
+      expect(analyseText(r.text, null), r.text).toEqual({ lang, scores: analyse(r.text, lang) });
+    }
+  });
 
   it('fixtures are balanced-ish and large enough', () => {
     for (const lang of ['de', 'en'] as const) {
