@@ -50,11 +50,10 @@ export const ConfigSchema = z.object({
   }).prefault({}),
   processor: z.object({
     latenessMs: z.number().int().min(0).max(10 * 60_000).default(30_000).describe('Allowed lateness: how far behind stream time a post may arrive and still count'),
-    idleSourceMs: z.number().int().min(1000).default(30_000).describe('A posts partition silent this long (wall time) stops holding back the watermark'),
   }).strict().prefault({}),
   sink: z.object({
-    batchRows: z.number().int().positive().default(20_000),
-    flushMs: z.number().int().positive().default(500).describe('Longest a row waits before its batch is written'),
+    batchRows: z.number().int().positive().default(50_000).describe('Rows that make the sink insert at once, whatever flushMs'),
+    flushMs: z.number().int().positive().default(100).describe('How long the first rows of an insert wait for the batches of other partitions'),
   }).strict().prefault({}),
   alerting: z.object({
     channels: z.array(z.object({
@@ -145,9 +144,6 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
   const r = ConfigSchema.safeParse(merged);
   if (!r.success) {
     throw new ConfigError('invalid configuration: ' + r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  }
-  if (r.data.processor.idleSourceMs <= r.data.processor.latenessMs / 10) {
-    throw new ConfigError('invalid configuration: processor.idleSourceMs must exceed a tenth of processor.latenessMs');
   }
   return r.data;
 }

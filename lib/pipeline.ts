@@ -139,7 +139,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const sinks = [['sink-posts', topics.posts, postsRows, erasures], ['sink-minutes', topics.minutes, minuteRows, undefined],
         ['sink-trends', topics.trends, eventRows, undefined], ['sink-alerts', topics.alerts, eventRows, erasures]] as const;
       for (const [id, topic, toRows, e] of sinks) {
-        run(new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }), erasures: e }));
+        run(new ClickHouseSink(kafka, { id, groupId: `${group}-${id}`, topic, database: db, store, toRows, metrics, log: log.child({ component: id }), erasures: e,
+          lingerMs: config.sink.flushMs, maxRows: config.sink.batchRows }));
       }
       starts(erasures.startApplying());
       closers.push([2, () => erasures.close()]);

@@ -26,10 +26,10 @@ export interface ClickHouseSinkOptions {
   log: Logger;
   /** For tables with personal data (posts, alerts): drop and redact erased rows, and settle late erasures before committing. */
   erasures?: Erasures;
-  /** How long the first rows wait for other partitions' batches before the insert (default 100 ms). */
-  lingerMs?: number;
-  /** Rows that trigger the insert at once (default 50,000). */
-  maxRows?: number;
+  /** How long the first rows wait for other partitions' batches before the insert (config `sink.flushMs`). */
+  lingerMs: number;
+  /** Rows that trigger the insert at once (config `sink.batchRows`). */
+  maxRows: number;
 }
 
 /** Rows waiting for one insert per table, and the batches that wait on it. */
@@ -93,14 +93,14 @@ export class ClickHouseSink {
 
   /** Adds a batch's rows to the next insert and resolves once ClickHouse has acknowledged it (rejects if it failed: the batch is retried). */
   private write(tables: Tables): Promise<void> {
-    const f = this.next ??= { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs ?? 100), done: deferred() };
+    const f = this.next ??= { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs), done: deferred() };
     for (const [table, values] of tables) {
       if (!values.length) continue;
       const into = f.tables.get(table);
       if (into) for (const v of values) into.push(v); else f.tables.set(table, [...values]);
       f.rows += values.length;
     }
-    if (f.rows >= (this.o.maxRows ?? 50_000)) this.flush();
+    if (f.rows >= this.o.maxRows) this.flush();
     return f.done.promise;
   }
 
