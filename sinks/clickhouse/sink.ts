@@ -12,7 +12,7 @@ import type { Store } from './client.js';
 import type { Erasures } from './erasure.js';
 
 /** Rows per table. */
-type Tables = Map<string, Record<string, unknown>[]>;
+export type Tables = Map<string, Record<string, unknown>[]>;
 export type RowMapper = (messages: KafkaMessage[], partition: number) => Tables;
 
 export interface ClickHouseSinkOptions {
@@ -42,13 +42,67 @@ function deferred(): Deferred {
   return d;
 }
 
+export interface SharedInsertOptions {
+  store: Pick<Store, 'insert'>;
+  database: string;
+  lingerMs: number;
+  maxRows: number;
+  /** Called once per failed insert (every batch that waited on it then fails). */
+  onError: (e: unknown, table: string, rows: number) => void;
+}
+
+/**
+ * The rows of the batches in flight, gathered into one insert per table: the first rows wait
+ * `lingerMs` for the others (or until `maxRows`). Each batch's write resolves only once the
+ * insert holding its rows is acknowledged, and rejects if it failed.
+ */
+export class SharedInsert {
+  private next: Flush | null = null;
+
+  constructor(private readonly o: SharedInsertOptions) {}
+
+  write(tables: Tables): Promise<void> {
+    const f = this.next ??= { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs), done: deferred() };
+    for (const [table, values] of tables) {
+      if (!values.length) continue;
+      const into = f.tables.get(table);
+      if (into) for (const v of values) into.push(v); else f.tables.set(table, [...values]);
+      f.rows += values.length;
+    }
+    if (f.rows >= this.o.maxRows) this.flush();
+    return f.done.promise;
+  }
+
+  private flush(): void {
+    const f = this.next;
+    if (!f) return;
+    this.next = null;
+    clearTimeout(f.timer);
+    void (async () => {
+      for (const [table, values] of f.tables) {
+        try {
+          await this.o.store.insert({ table: `${this.o.database}.${table}`, values, format: 'JSONEachRow' });
+        } catch (e) {
+          this.o.onError(e, table, values.length);
+          return f.done.reject(e);
+        }
+      }
+      f.done.resolve();
+    })();
+  }
+}
+
 export class ClickHouseSink {
   private readonly consumer: Consumer;
   private running = false;
-  private next: Flush | null = null;
+  private readonly inserts: SharedInsert;
 
   constructor(kafka: Kafka, private readonly o: ClickHouseSinkOptions) {
     this.consumer = kafka.consumer({ groupId: o.groupId, readUncommitted: false, maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, allowAutoTopicCreation: false });
+    this.inserts = new SharedInsert({ store: o.store, database: o.database, lingerMs: o.lingerMs, maxRows: o.maxRows, onError: (e, table, rows) => {
+      o.metrics.errors.inc({ component_kind: 'sink', component_id: o.id, error_type: 'clickhouse', stage: 'sending' });
+      o.log.warn({ err: e, table, rows }, 'insert failed; its batches will be retried');
+    } });
   }
 
   get ready(): boolean { return this.running; }
@@ -73,7 +127,7 @@ export class ClickHouseSink {
           if (f.dropped) this.o.metrics.discarded.inc({ ...labels, reason: 'erased' }, f.dropped);
         }
         const rows = [...tables.values()].reduce((n, v) => n + v.length, 0);
-        if (rows) await this.write(tables);
+        if (rows) await this.inserts.write(tables);
         await heartbeat();
         // An erasure requested while this batch was in flight may have missed it: apply it before the commit.
         try { await this.o.erasures?.settle(tables, seen); } catch (e) {
@@ -89,38 +143,6 @@ export class ClickHouseSink {
       },
     });
     this.running = true;
-  }
-
-  /** Adds a batch's rows to the next insert and resolves once ClickHouse has acknowledged it (rejects if it failed: the batch is retried). */
-  private write(tables: Tables): Promise<void> {
-    const f = this.next ??= { tables: new Map(), rows: 0, timer: setTimeout(() => this.flush(), this.o.lingerMs), done: deferred() };
-    for (const [table, values] of tables) {
-      if (!values.length) continue;
-      const into = f.tables.get(table);
-      if (into) for (const v of values) into.push(v); else f.tables.set(table, [...values]);
-      f.rows += values.length;
-    }
-    if (f.rows >= this.o.maxRows) this.flush();
-    return f.done.promise;
-  }
-
-  private flush(): void {
-    const f = this.next;
-    if (!f) return;
-    this.next = null;
-    clearTimeout(f.timer);
-    void (async () => {
-      for (const [table, values] of f.tables) {
-        try {
-          await this.o.store.insert({ table: `${this.o.database}.${table}`, values, format: 'JSONEachRow' });
-        } catch (e) {
-          this.o.metrics.errors.inc({ component_kind: 'sink', component_id: this.o.id, error_type: 'clickhouse', stage: 'sending' });
-          this.o.log.warn({ err: e, table, rows: values.length }, 'insert failed; its batches will be retried');
-          return f.done.reject(e);
-        }
-      }
-      f.done.resolve();
-    })();
   }
 
   async close(): Promise<void> {
