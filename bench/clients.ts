@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { Consumer as PConsumer, MessagesStreamFallbackModes, MessagesStreamModes, Producer as PProducer, type Message as PMessage } from '@platformatic/kafka';
 import type { Consumer, Producer } from 'kafkajs';
 import { Kafka, logLevel } from '../lib/kafka.js';
+import { quantile } from './score.js';
 
 type Client = 'kafkajs' | 'platformatic';
 type Results = Record<string, number | string | null>;
@@ -42,7 +43,6 @@ async function waitFor(what: string, ok: () => boolean, ms: number, w?: Worker):
   }
 }
 
-const quantile = (v: number[], q: number): number => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(q * v.length))]!;
 const round = (x: number): number => Math.round(x * 10) / 10;
 /** An error with its causes and aggregated errors (platformatic nests the broker's answer there), for the report. */
 const describe = (e: unknown): string => {

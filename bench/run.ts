@@ -438,20 +438,23 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const fresh = ids.filter((id) => seen.has(id)).map((id) => seen.get(id)! - sampled.get(id)!.at);
   // Alert latency: from the acceptance of the post that moved every partition past the alert's
   // decision time. Every expected alert whose decision time the stream passed must arrive.
-  const decidable = expected.filter((e) => accepted.some((c) => c.minStream >= Date.parse(e.detected_at)));
-  await until(async () => decidable.filter((e) => received.has(e.id)).length, (k) => k === decidable.length, 60_000, 200)
-    .catch(() => say(`half load: ${decidable.filter((e) => !received.has(e.id)).length} of ${decidable.length} expected alerts not delivered within 60 s`));
+  const decidable = expected.flatMap((alert) => {
+    const decisive = accepted.find((c) => c.minStream >= Date.parse(alert.detected_at));
+    return decisive ? [{ alert, decisive }] : [];
+  });
+  const missing = () => decidable.filter((d) => !received.has(d.alert.id)).length;
+  await until(async () => missing(), (k) => k === 0, 60_000, 200)
+    .catch(() => say(`half load: ${missing()} of ${decidable.length} expected alerts not delivered within 60 s`));
   // Where the time goes: the alert record's Kafka timestamp is when stage B produced it.
   const produced = await alertTimestamps(ingest, decidable.length);
   const latencies: number[] = [];
   const toProduced: number[] = [];
   const toDelivered: number[] = [];
-  for (const a of decidable) {
-    const decisive = accepted.find((c) => c.minStream >= Date.parse(a.detected_at));
-    const got = received.get(a.id);
-    const made = produced.get(a.id);
-    if (decisive && got) latencies.push(got - decisive.t);
-    if (decisive && got && made) { toProduced.push(made - decisive.t); toDelivered.push(got - made); }
+  for (const { alert, decisive } of decidable) {
+    const got = received.get(alert.id);
+    const made = produced.get(alert.id);
+    if (got) latencies.push(got - decisive.t);
+    if (got && made) { toProduced.push(made - decisive.t); toDelivered.push(got - made); }
   }
   stopRss();
   await Promise.all(ws.map((w) => stopWorker(w)));
