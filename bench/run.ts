@@ -410,10 +410,10 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
     }
   })();
   // CPU per post while the load runs (per-batch costs weigh more at half load than flat out),
-  // and the transactions each stage commits (one per input partition batch: each costs several
-  // broker round trips and a marker per output partition).
+  // and the transactions each stage commits (one per fetch, for all its partitions' batches: each
+  // costs several broker round trips and a marker per output partition).
   const cpu = cpuMeter({ ...servers, process: ws[0]!.proc.pid, sink: ws[1]!.proc.pid });
-  const txns = () => Promise.all(['stage-a', 'stage-b'].map((id) => scrape(ws[0]!, 'trendstream_component_batch_duration_seconds_count', `component_id="${id}"`)));
+  const txns = () => Promise.all(['stage-a', 'stage-b'].map((id) => scrape(ws[0]!, 'trendstream_transaction_duration_seconds_count', `component_id="${id}"`)));
   const txns0 = await txns();
   const t0 = Date.now();
   for (let i = 0; i < all.length; i += chunk) {

@@ -2,6 +2,7 @@
 // prefix, and topic creation with explicit partition counts (never auto-creation).
 // Import kafkajs through this module: the patch must load before kafkajs does.
 import './kafkajs-patch.js';
+import './kafkajs-kip447.js';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';

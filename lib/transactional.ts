@@ -1,9 +1,14 @@
-// Exactly-once consume-transform-produce (DESIGN.md, FACTS.md): one transactional producer
-// per input partition (transactional id from group, topic and partition, so a zombie is
-// fenced after a rebalance); a batch's outputs and its input offsets commit together.
-// Per-partition state is restored from the offset commit's metadata on assignment.
+// Exactly-once consume-transform-produce (DESIGN.md, FACTS.md), as Kafka's own clients do it
+// since KIP-447: one transactional producer per worker; the outputs of every partition's batch
+// in a fetch and their input offsets commit in one transaction, with the group generation, so
+// a previous owner that missed a rebalance is fenced by the coordinator. Per-partition state is
+// restored from the offset commit's metadata on assignment.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import { exitOnFatalCrash } from './kafka.js';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { sendOffsets, type GroupMember } from './kafkajs-kip447.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
@@ -42,24 +47,38 @@ export interface TransactionalWorkerOptions {
   maxWaitMs?: number;
 }
 
-/**
- * A partition this instance took over: the producer whose fence came first, and what was read
- * after it. Its batches commit only through that producer, so any commit another instance made
- * after the read has fenced it and makes ours fail instead of counting a range twice.
- */
+/** A partition this instance took over, from the offset its previous owner's last transaction committed. */
 interface Claim {
-  producer: Producer;
   /** The committed input offset: anything below it was already processed. */
   committed: bigint;
   /** While re-reading committed input to rebuild state: the offset where that replay ends. */
   replayUntil?: bigint;
 }
 
+/** A processed batch waiting for the transaction that commits it. */
+interface Pending {
+  partition: number;
+  claim: Claim;
+  out: BatchOutput;
+  /** The input offset to commit: the batch's last offset + 1. */
+  next: bigint;
+  /** True once committed; false when the partition was lost before its transaction began. */
+  settle(committed: boolean): void;
+  fail(e: unknown): void;
+}
+
 export class TransactionalWorker {
   private readonly consumer: Consumer;
+  /** One per worker instance (KIP-447): the group generation, not the transactional id, fences a partition's previous owner. */
+  private readonly transactionalId: string;
+  private producer: Promise<Producer> | null = null;
   private readonly claims = new Map<number, Claim>();
-  /** The partitions of the last group generation. */
+  /** The partitions and the generation of the last group join. */
   private assigned = new Set<number>();
+  private member: GroupMember = { generationId: -1, memberId: '' };
+  /** Batches processed while the previous transaction commits; they commit together in the next one. */
+  private queue: Pending[] = [];
+  private committing = false;
   private running = false;
 
   constructor(private readonly kafka: Kafka, private readonly o: TransactionalWorkerOptions) {
@@ -68,6 +87,7 @@ export class TransactionalWorker {
       minBytes: o.minBytes ?? 1, maxWaitTimeInMs: o.maxWaitMs ?? 100,
       maxBytes: 32 << 20, sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false,
     });
+    this.transactionalId = `${o.groupId}-${hostname()}-${randomUUID().slice(0, 8)}`;
   }
 
   get ready(): boolean { return this.running; }
@@ -75,53 +95,67 @@ export class TransactionalWorker {
   /** Joins the group and starts processing in the background. Resolves once running. */
   async start(): Promise<void> {
     exitOnFatalCrash(this.consumer, this.o.log);
+    await this.transactional();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const { generationId, memberId } = payload as typeof payload & { generationId: number };
+      this.member = { generationId, memberId };
       this.assigned = new Set<number>((payload.memberAssignment[this.o.topic] ?? []) as number[]);
       for (const p of [...this.claims.keys()]) if (!this.assigned.has(p)) this.drop(p);
     });
-    // Partitions have their own transactional producers, so their transactions overlap safely.
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch: (b) => this.batch(b) });
+    // Every partition of a fetch is processed before the next fetch, and all of them commit in one transaction.
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 64, eachBatch: (b) => this.batch(b) });
     this.running = true;
   }
 
-  /** Forgets a partition's state and closes its producer (a batch still in flight with it fails or was legitimately first). */
+  /**
+   * The worker's transactional producer, connected. A new one with the same transactional id
+   * fences the one before it and settles its open transaction (InitProducerId).
+   */
+  private transactional(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    // The broker answers CONCURRENT_TRANSACTIONS to the next transaction until the previous one's
+    // markers are written (~20-30 ms here); the client-wide first retry after 200 ms made every
+    // batch wait that long. Retry like the Java client (20 ms backoff), with the same patience.
+    const producer = this.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 15_000, allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 20, retries: 15, maxRetryTime: 5000 } });
+    const connected = producer.connect().then(() => producer);
+    this.producer = connected;
+    connected.catch(() => { if (this.producer === connected) this.producer = null; });
+    return connected;
+  }
+
+  /** Forgets a partition's state (a batch of it still waiting for its transaction is not committed). */
   private drop(partition: number, claim = this.claims.get(partition)): void {
     if (!claim || this.claims.get(partition) !== claim) return;
     this.claims.delete(partition);
     this.o.handler.release(partition);
-    void claim.producer.disconnect().catch(() => {});
   }
 
   /**
-   * Takes over a partition: a new producer with the partition's transactional id fences every
-   * earlier one (a zombie, or ours before a failure) and completes or aborts its open
-   * transaction, so the committed offset read next is final. Null when the partition was lost
-   * meanwhile.
+   * Takes over a partition from the offset its previous owner committed. That read waits while a
+   * transaction of the previous owner that commits the partition is open (require_stable), and a
+   * previous owner that has not noticed the rebalance cannot commit any more: its generation is
+   * gone. Null when the partition was lost meanwhile.
    */
   private async claim(partition: number): Promise<{ claim: Claim; replayFrom?: string } | null> {
-    // The broker answers CONCURRENT_TRANSACTIONS to the next transaction until the previous one's
-    // markers are written (~20-30 ms here); the client-wide first retry after 200 ms made every
-    // batch wait that long. Retry like the Java client (20 ms backoff), with the same patience.
-    const producer = this.kafka.producer({ transactionalId: `${this.o.groupId}-${this.o.topic}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 20, retries: 15, maxRetryTime: 5000 } });
     const admin = this.kafka.admin();
     try {
-      await producer.connect();
-      const fence = await producer.transaction();
-      await fence.abort();
       await admin.connect();
-      const [offsets] = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] });
-      if (!this.assigned.has(partition)) { void producer.disconnect().catch(() => {}); return null; }
+      let offsets;
+      for (let wait = 20; ; wait = Math.min(2 * wait, 1000)) {
+        try { [offsets] = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] }); break; } catch (e) {
+          if ((e as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || !this.assigned.has(partition)) throw e;
+          await sleep(wait);
+        }
+      }
+      if (!this.assigned.has(partition)) return null;
       const committed = offsets?.partitions.find((x) => x.partition === partition);
       const r = this.o.handler.restore(partition, committed?.metadata || null);
-      const claim: Claim = { producer, committed: BigInt(committed?.offset ?? '-1') };
+      const claim: Claim = { committed: BigInt(committed?.offset ?? '-1') };
       this.claims.set(partition, claim);
       return r?.replayFrom && BigInt(r.replayFrom) < claim.committed ? { claim, replayFrom: r.replayFrom } : { claim };
-    } catch (e) {
-      void producer.disconnect().catch(() => {});
-      throw e;
     } finally { await admin.disconnect().catch(() => {}); }
   }
 
@@ -152,8 +186,8 @@ export class TransactionalWorker {
       claim.replayUntil = undefined;
       batch = { ...batch, messages: fresh } as typeof batch;
     }
-    // A batch kafkajs delivers again although its transaction did commit (the broker went away
-    // between commit and acknowledgement) is skipped: its outputs are already in Kafka.
+    // Input below the committed offset (fetched before a failed transaction was settled, or
+    // delivered again after a commit whose acknowledgement was lost) is already in Kafka's output.
     const done = claim.committed;
     if (BigInt(batch.messages[0]!.offset) < done) {
       const fresh = batch.messages.filter((m) => BigInt(m.offset) >= done);
@@ -162,24 +196,11 @@ export class TransactionalWorker {
     }
     const out = this.o.handler.process(partition, batch.messages);
     const last = batch.messages[batch.messages.length - 1]!.offset;
-    const tx = await claim.producer.transaction();
-    try {
-      const topicMessages = out.messages.filter((m) => m.messages.length);
-      if (topicMessages.length) await tx.sendBatch({ topicMessages });
-      await tx.sendOffsets({
-        consumerGroupId: this.o.groupId,
-        topics: [{ topic: this.o.topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString(), metadata: out.metadata } as never] }],
-      });
-      await tx.commit();
-    } catch (e) {
-      this.o.metrics.errors.inc({ component_kind: 'transform', component_id: this.o.id, error_type: 'kafka', stage: 'sending' });
-      await tx.abort().catch(() => {});
-      // Whether the transaction committed is unknown. Rebuild state from what Kafka holds: a new
-      // producer fences this one and settles its transaction, then the committed offset decides.
-      this.drop(partition, claim);
-      throw e;
-    }
-    claim.committed = BigInt(last) + 1n;
+    const committed = await new Promise<boolean>((settle, fail) => {
+      this.queue.push({ partition, claim, out, next: BigInt(last) + 1n, settle, fail });
+      this.schedule();
+    });
+    if (!committed) return;
     resolveOffset(last);
     await heartbeat();
     const n = batch.messages.length;
@@ -189,11 +210,66 @@ export class TransactionalWorker {
     this.o.metrics.lag.set({ component_id: this.o.id, topic: this.o.topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
   }
 
+  /** Starts the next transaction once the current one is done, after the batches of this turn have joined it. */
+  private schedule(): void {
+    if (this.committing || !this.queue.length) return;
+    this.committing = true;
+    setImmediate(() => void this.commit().finally(() => { this.committing = false; this.schedule(); }));
+  }
+
+  /** Commits the queued batches' outputs and input offsets in one transaction. */
+  private async commit(): Promise<void> {
+    const txn: Pending[] = [];
+    for (const p of this.queue.splice(0)) {
+      if (this.claims.get(p.partition) === p.claim) txn.push(p);
+      else p.settle(false);
+    }
+    if (!txn.length) return;
+    const member = this.member;
+    const byTopic = new Map<string, Message[]>();
+    for (const p of txn) {
+      for (const { topic, messages } of p.out.messages) {
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        for (const m of messages) list.push(m);
+      }
+    }
+    const topicMessages = [...byTopic].filter(([, messages]) => messages.length).map(([topic, messages]) => ({ topic, messages }));
+    const partitions = txn.map((p) => ({ partition: p.partition, offset: String(p.next), metadata: p.out.metadata }));
+    let tx: Transaction | null = null;
+    const t0 = performance.now();
+    try {
+      tx = await (await this.transactional()).transaction();
+      if (topicMessages.length) await tx.sendBatch({ topicMessages });
+      await sendOffsets(tx, this.o.groupId, [{ topic: this.o.topic, partitions }], member);
+      await tx.commit();
+      this.o.metrics.transactionSeconds.observe({ component_id: this.o.id }, (performance.now() - t0) / 1000);
+    } catch (e) {
+      this.o.metrics.errors.inc({ component_kind: 'transform', component_id: this.o.id, error_type: 'kafka', stage: 'sending' });
+      await tx?.abort().catch(() => {});
+      // Whether the transaction committed is unknown. Rebuild state from what Kafka holds: a new
+      // producer with the same transactional id fences this one and settles its transaction, then
+      // the committed offsets decide.
+      for (const p of txn) this.drop(p.partition, p.claim);
+      const old = this.producer;
+      this.producer = null;
+      void old?.then((producer) => producer.disconnect()).catch(() => {});
+      await this.transactional().catch(() => {});
+      for (const p of txn) p.fail(e);
+      return;
+    }
+    for (const p of txn) {
+      p.claim.committed = p.next;
+      p.settle(true);
+    }
+  }
+
   /** Stops fetching, lets the in-flight batch commit, then disconnects every client. */
   async close(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect();
-    await Promise.all([...this.claims.values()].map((c) => c.producer.disconnect().catch(() => {})));
+    await this.producer?.then((p) => p.disconnect()).catch(() => {});
+    this.producer = null;
     this.claims.clear();
   }
 }

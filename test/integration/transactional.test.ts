@@ -1,13 +1,15 @@
 // Exactly-once under group churn: transactional workers join and leave one group while input
 // flows, so partitions move between them mid-batch, mid-takeover and mid-replay. Every input
 // offset must be covered by exactly one committed output, and the committed offsets must
-// reach the end. (Guards the takeover rule in lib/transactional.ts: a partition's batches
-// commit only through the producer whose fence preceded the committed-offset read.)
+// reach the end. (Guards the takeover rule in lib/transactional.ts: offsets commit with the
+// group generation, and a new owner reads them only once no transaction holds them open.)
+// Before that, the two KIP-447 rules themselves on the broker (lib/kafkajs-kip447.ts).
 import { inject, it, expect } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from '../../lib/kafka.js';
 import { Metrics } from '../../lib/metrics.js';
+import { sendOffsets, type GroupMember } from '../../lib/kafkajs-kip447.js';
 import { TransactionalWorker, type BatchOutput, type PartitionHandler } from '../../lib/transactional.js';
 import { testLogger, uniqueName, waitFor } from '../helpers.js';
 
@@ -28,6 +30,76 @@ class RangeHandler implements PartitionHandler {
   }
   release(): void { /* stateless */ }
 }
+
+it('rejects offsets committed with a generation the group has left, and holds offsets back while their transaction is open', async () => {
+  const name = uniqueName('kip447');
+  const kafka = new Kafka({ clientId: name, brokers: [inject('kafkaBrokers')], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `${name}.in`;
+  const groupId = `${name}-group`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  const joins: GroupMember[] = [];
+  const member = (c: ReturnType<Kafka['consumer']>) => {
+    c.on(c.events.GROUP_JOIN, ({ payload }) => { joins.push({ generationId: (payload as typeof payload & { generationId: number }).generationId, memberId: payload.memberId }); });
+    return c;
+  };
+  const first = member(kafka.consumer({ groupId }));
+  const second = kafka.consumer({ groupId });
+  const producer = kafka.producer({ transactionalId: `${name}-tx`, idempotent: true, maxInFlightRequests: 1, retry: { initialRetryTime: 20, retries: 15, maxRetryTime: 5000 } });
+  const commit = async (offset: string, m: GroupMember, open?: (fetch: () => Promise<unknown>) => Promise<void>) => {
+    const tx = await producer.transaction();
+    try {
+      await sendOffsets(tx, groupId, [{ topic, partitions: [{ partition: 0, offset, metadata: `m${offset}` }] }], m);
+      await open?.(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+      await tx.commit();
+    } catch (e) { await tx.abort().catch(() => {}); throw e; }
+  };
+  // The commit markers are written just after the commit is acknowledged: until then the offsets are still unstable.
+  const committed = async () => {
+    for (;;) {
+      try { return (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.find((p) => p.partition === 0); } catch (e) {
+        if ((e as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT') throw e;
+        await sleep(20);
+      }
+    }
+  };
+  try {
+    await producer.connect();
+    // Offsets inside the log: a consumer that finds its committed offset out of range resets it.
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `m${i}` })) });
+    await plain.disconnect();
+    await first.connect();
+    await first.subscribe({ topic, fromBeginning: true });
+    await first.run({ autoCommit: false, eachMessage: async () => {} });
+    await waitFor(async () => joins.length, (n) => n >= 1, 30_000, 100);
+    const old = joins[joins.length - 1]!;
+    expect(old.generationId).toBeGreaterThan(0);
+    await commit('5', old);
+    expect(await committed()).toMatchObject({ offset: '5', metadata: 'm5' });
+
+    // While the offset's transaction is open, a read of committed offsets is refused, not answered with the old one.
+    await commit('7', old, async (fetch) => { await expect(fetch()).rejects.toMatchObject({ type: 'UNSTABLE_OFFSET_COMMIT' }); });
+    expect(await committed()).toMatchObject({ offset: '7', metadata: 'm7' });
+
+    // A second member joins: the generation moves on, and the first member's old generation can commit no more.
+    await second.connect();
+    await second.subscribe({ topic, fromBeginning: true });
+    await second.run({ autoCommit: false, eachMessage: async () => {} });
+    const now = await waitFor(async () => joins[joins.length - 1]!, (j) => j.generationId > old.generationId, 60_000, 100);
+    expect(now.memberId).toBe(old.memberId);
+    await expect(commit('9', old)).rejects.toMatchObject({ type: 'ILLEGAL_GENERATION' });
+    expect(await committed()).toMatchObject({ offset: '7', metadata: 'm7' });
+    await commit('9', now);
+    expect(await committed()).toMatchObject({ offset: '9', metadata: 'm9' });
+  } finally {
+    await Promise.all([first.disconnect(), second.disconnect(), producer.disconnect()]);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  }
+});
 
 it('covers every input offset exactly once while workers join and leave the group', async () => {
   const name = uniqueName('txn_churn');
