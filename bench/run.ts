@@ -413,7 +413,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   // and the transactions each stage commits (one per fetch, for all its partitions' batches: each
   // costs several broker round trips and a marker per output partition).
   const cpu = cpuMeter({ ...servers, process: ws[0]!.proc.pid, sink: ws[1]!.proc.pid });
-  const txns = () => Promise.all(['stage-a', 'stage-b'].map((id) => scrape(ws[0]!, 'trendstream_transaction_duration_seconds_count', `component_id="${id}"`)));
+  const txns = () => Promise.all(['stage-a', 'stage-b'].flatMap((id) => ['count', 'sum'].map((s) => scrape(ws[0]!, `trendstream_transaction_duration_seconds_${s}`, `component_id="${id}"`))));
   const txns0 = await txns();
   const t0 = Date.now();
   for (let i = 0; i < all.length; i += chunk) {
@@ -432,7 +432,9 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   producing = false;
   const cpuPerPost = cpu(all.length);
   const loadSeconds = (Date.now() - t0) / 1000;
-  const [txA, txB] = (await txns()).map((x, i) => Math.round((x - txns0[i]!) / loadSeconds));
+  const [nA, sA, nB, sB] = (await txns()).map((x, i) => x - txns0[i]!);
+  const txA = Math.round(nA! / loadSeconds);
+  const txB = Math.round(nB! / loadSeconds);
   await poll;
   const ids = [...sampled.keys()];
   const fresh = ids.filter((id) => seen.has(id)).map((id) => seen.get(id)! - sampled.get(id)!.at);
@@ -464,6 +466,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const q = (xs: number[], p: number) => (xs.length ? Math.round(quantile(xs, p)) : null);
   return {
     half_load_posts_per_s: rate, half_load_cpu_us_per_post: cpuPerPost, half_load_transactions_per_s: { stage_a: txA, stage_b: txB },
+    half_load_transaction_mean_ms: { stage_a: Math.round((1000 * sA!) / nA!), stage_b: Math.round((1000 * sB!) / nB!) },
     freshness_p50_ms: Math.round(quantile(fresh, 0.5)), freshness_p99_ms: Math.round(quantile(fresh, 0.99)), freshness_samples: fresh.length,
     alert_latency_p50_ms: q(latencies, 0.5), alert_latency_p99_ms: q(latencies, 0.99), alert_latency_samples: latencies.length, alerts_expected: decidable.length,
     alert_to_produced_p50_ms: q(toProduced, 0.5), alert_to_produced_p99_ms: q(toProduced, 0.99),
