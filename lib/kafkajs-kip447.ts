@@ -15,7 +15,7 @@
 // Response.json (flexible versions: compact strings and arrays, tagged fields, header v2).
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Transaction } from 'kafkajs';
+import type { Admin, Transaction } from 'kafkajs';
 
 const require = createRequire(import.meta.url);
 
@@ -55,6 +55,20 @@ export async function sendOffsets(tx: Transaction, consumerGroupId: string, topi
   for (let wait = 10; ; wait = Math.min(2 * wait, 500)) {
     try { return await tx.sendOffsets({ consumerGroupId, topics: Object.assign(topics, { [GROUP]: member }) }); } catch (e) {
       if ((e as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || wait >= 500) throw e;
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * A group's committed offsets of one topic, once stable: while a transaction that commits them
+ * is open (and briefly after its commit, until the markers are written) the coordinator answers
+ * UNSTABLE_OFFSET_COMMIT, and this asks again, as long as `wanted()` holds.
+ */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string, wanted: () => boolean = () => true): Promise<{ partition: number; offset: string; metadata: string | null }[]> {
+  for (let wait = 20; ; wait = Math.min(2 * wait, 1000)) {
+    try { return (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []; } catch (e) {
+      if ((e as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || !wanted()) throw e;
       await sleep(wait);
     }
   }

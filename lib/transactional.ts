@@ -5,10 +5,9 @@
 // restored from the offset commit's metadata on assignment.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import { exitOnFatalCrash } from './kafka.js';
-import { sendOffsets, type GroupMember } from './kafkajs-kip447.js';
+import { committedOffsets, sendOffsets, type GroupMember } from './kafkajs-kip447.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
@@ -146,15 +145,9 @@ export class TransactionalWorker {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      let offsets;
-      for (let wait = 20; ; wait = Math.min(2 * wait, 1000)) {
-        try { [offsets] = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [this.o.topic] }); break; } catch (e) {
-          if ((e as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || !this.assigned.has(partition)) throw e;
-          await sleep(wait);
-        }
-      }
+      const offsets = await committedOffsets(admin, this.o.groupId, this.o.topic, () => this.assigned.has(partition));
       if (!this.assigned.has(partition)) return null;
-      const committed = offsets?.partitions.find((x) => x.partition === partition);
+      const committed = offsets.find((x) => x.partition === partition);
       const r = this.o.handler.restore(partition, committed?.metadata || null);
       const claim: Claim = { committed: BigInt(committed?.offset ?? '-1') };
       this.claims.set(partition, claim);

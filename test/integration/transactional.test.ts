@@ -9,7 +9,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from '../../lib/kafka.js';
 import { Metrics } from '../../lib/metrics.js';
-import { sendOffsets, type GroupMember } from '../../lib/kafkajs-kip447.js';
+import { committedOffsets, sendOffsets, type GroupMember } from '../../lib/kafkajs-kip447.js';
 import { TransactionalWorker, type BatchOutput, type PartitionHandler } from '../../lib/transactional.js';
 import { testLogger, uniqueName, waitFor } from '../helpers.js';
 
@@ -55,15 +55,7 @@ it('rejects offsets committed with a generation the group has left, and holds of
       await tx.commit();
     } catch (e) { await tx.abort().catch(() => {}); throw e; }
   };
-  // The commit markers are written just after the commit is acknowledged: until then the offsets are still unstable.
-  const committed = async () => {
-    for (;;) {
-      try { return (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.find((p) => p.partition === 0); } catch (e) {
-        if ((e as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT') throw e;
-        await sleep(20);
-      }
-    }
-  };
+  const committed = async () => (await committedOffsets(admin, groupId, topic)).find((p) => p.partition === 0);
   try {
     await producer.connect();
     // Offsets inside the log: a consumer that finds its committed offset out of range resets it.
