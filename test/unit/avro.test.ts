@@ -40,4 +40,14 @@ describe('Avro single-object encoding', () => {
     const truncated = c1.encode(post).subarray(0, 14);
     expect(() => c1.decode(truncated)).toThrow(/invalid Avro/);
   });
+
+  it('encodes records larger than its scratch buffer, and each encoding is its own bytes', () => {
+    const c = new AvroCodec<typeof post>(v1);
+    const small = c.encode(post);
+    const copy = Buffer.from(small);
+    const huge = { ...post, text: '€'.repeat(40_000) }; // 120,000 bytes of UTF-8: past the 64 KiB scratch
+    expect(c.decode(c.encode(huge))).toEqual(huge);
+    expect(c.decode(c.encode(post))).toEqual(post);
+    expect(small).toEqual(copy); // later encodings did not overwrite an earlier one
+  });
 });
