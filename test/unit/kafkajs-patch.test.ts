@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Partitioners } from '../../lib/kafka.js';
-import { filterAbortedMessages, groupMessagesPerPartition, patched } from '../../lib/kafkajs-patch.js';
+import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2, patched } from '../../lib/kafkajs-patch.js';
 
 const require = createRequire(import.meta.url);
 
@@ -50,5 +50,37 @@ describe('kafkajs read_committed filter', () => {
 
   it('leaves a fetch without aborted transactions untouched', () => {
     expect(filterAbortedMessages({ messages: log, abortedTransactions: [] })).toBe(log);
+  });
+});
+
+describe('kafkajs record encoder', () => {
+  it('is the encoder produce requests use', () => {
+    expect(require('kafkajs/src/protocol/recordBatch/record/v0/index.js')).toBe(encodeRecord);
+  });
+
+  it('writes byte for byte what kafkajs writes', () => {
+    const cases = [
+      { key: 'mastodon:1', value: Buffer.from([0xc3, 1, 2, 3]) },
+      { offsetDelta: 0, timestampDelta: 0, key: null, value: null },
+      { key: 't:größe🙂', value: 'text value ✓', offsetDelta: 63, timestampDelta: -64 },
+      { key: Buffer.alloc(0), value: Buffer.alloc(300, 7), offsetDelta: 8191, timestampDelta: 2 ** 40 + 5 },
+      { key: 'k', value: Buffer.alloc(70_000, 1), offsetDelta: 2 ** 31 - 1, timestampDelta: -(2 ** 45) },
+      { key: 'k', value: 'v', headers: { reason: 'invalid_avro', detail: 'Ünïcode', empty: '', list: ['a', Buffer.from('b')] } },
+    ];
+    for (const c of cases) expect(encodeRecord(c as never).buffer.equals(kafkajsRecord(c as never).buffer), JSON.stringify(c).slice(0, 80)).toBe(true);
+  });
+});
+
+describe('kafkajs murmur2', () => {
+  it('hashes every key as kafkajs (and the Java client) does', () => {
+    const keys: (string | Buffer)[] = ['', 'a', 'ab', 'abc', 'abcd', 'mastodon:1', 't:größe🙂', 'x'.repeat(2000), Buffer.from([0xff, 0x80, 0x7f, 0, 1])];
+    let seed = 7;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let i = 0; i < 5000; i++) {
+      const len = rnd() % 40;
+      keys.push(i % 2 ? Buffer.from(Array.from({ length: len }, () => rnd() & 0xff)) : Array.from({ length: len }, () => String.fromCodePoint(32 + (rnd() % 500))).join(''));
+    }
+    for (const k of keys) expect(murmur2(k), String(k)).toBe(kafkajsMurmur2(k));
+    expect(require('kafkajs/src/producer/partitioners/default/murmur2.js')).toBe(murmur2);
   });
 });
