@@ -20,21 +20,23 @@ export const KMV_K = 512;
 
 /**
  * The K smallest distinct 32-bit hashes seen. Holds them unsorted while small and sorts
- * lazily: adds are O(1) amortised, merges O(n log n) over at most 2K values.
+ * lazily: adds are O(1) amortised; merging two sorted sketches (stage B's hot path, a
+ * partial decoded from bytes into a minute) is one linear pass over at most 2K values.
  */
 export class Kmv {
   private vals: number[];
-  private sorted = true;
+  private sorted: boolean;
   /** Set once more than K distinct values were offered: the estimate is then approximate. */
-  private saturated = false;
+  private saturated: boolean;
   /** Values at or above this cannot enter (the K-th smallest once saturated). */
   private threshold = 0x100000000;
 
-  constructor(vals: number[] = [], saturated = false) {
+  /** `sorted`: the caller vouches that `vals` is strictly ascending and at most K long. */
+  constructor(vals: number[] = [], saturated = false, sorted = false) {
     this.vals = vals;
     this.saturated = saturated;
-    this.sorted = false;
-    this.trim();
+    this.sorted = sorted;
+    if (sorted) this.setThreshold(); else this.trim();
   }
 
   add(h: number): void {
@@ -46,9 +48,23 @@ export class Kmv {
 
   merge(other: Kmv): void {
     if (other.saturated) this.saturated = true;
-    for (const v of other.vals) this.vals.push(v);
-    this.sorted = false;
-    this.trim();
+    if (!this.sorted || !other.sorted) {
+      for (const v of other.vals) this.vals.push(v);
+      this.sorted = false;
+      this.trim();
+      return;
+    }
+    // Both ascending and distinct: merge them, dropping repeats, up to K.
+    const a = this.vals, b = other.vals, out: number[] = [];
+    let i = 0, j = 0;
+    while (out.length < KMV_K && (i < a.length || j < b.length)) {
+      const x = j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i++]! : b[j++]!;
+      if (x === out[out.length - 1]) continue;
+      out.push(x);
+    }
+    if (out.length === KMV_K && (nextAbove(a, i, out[KMV_K - 1]!) || nextAbove(b, j, out[KMV_K - 1]!))) this.saturated = true;
+    this.vals = out;
+    this.setThreshold();
   }
 
   /** Estimated number of distinct values (exact while fewer than K were seen). */
@@ -65,11 +81,18 @@ export class Kmv {
 
   private trim(): void {
     if (this.sorted) return;
-    const uniq = [...new Set(this.vals)].sort((a, b) => a - b);
-    if (uniq.length > KMV_K) { uniq.length = KMV_K; this.saturated = true; }
-    if (this.saturated) this.threshold = uniq[uniq.length - 1]!;
-    this.vals = uniq;
+    const all = Uint32Array.from(this.vals).sort(); // numeric order, no comparator calls
+    const out: number[] = [];
+    let i = 0;
+    for (; i < all.length && out.length < KMV_K; i++) if (all[i] !== out[out.length - 1]) out.push(all[i]!);
+    if (out.length === KMV_K && nextAbove(all, i, out[KMV_K - 1]!)) this.saturated = true;
+    this.vals = out;
     this.sorted = true;
+    this.setThreshold();
+  }
+
+  private setThreshold(): void {
+    if (this.saturated && this.vals.length) this.threshold = this.vals[this.vals.length - 1]!;
   }
 
   /** Packs the sketch: uint32 LE values, with a leading 0xFFFFFFFF marker when saturated. */
@@ -86,11 +109,20 @@ export class Kmv {
     const n = buf.length >>> 2;
     const vals: number[] = [];
     let saturated = false;
+    let ascending = true;
     for (let i = 0; i < n; i++) {
       const x = buf.readUInt32LE(i * 4);
       if (i === 0 && x === 0xffffffff && n > 1) { saturated = true; continue; }
+      if (vals.length && x <= vals[vals.length - 1]!) ascending = false;
       vals.push(x);
     }
-    return new Kmv(vals, saturated);
+    // toBytes writes ascending distinct values; anything else is sorted again, never trusted.
+    return new Kmv(vals, saturated, ascending && vals.length <= KMV_K);
   }
+}
+
+/** True when `xs` holds a value above `last` at or after index `from` (`xs` ascending). */
+function nextAbove(xs: ArrayLike<number>, from: number, last: number): boolean {
+  for (let i = from; i < xs.length; i++) if (xs[i]! > last) return true;
+  return false;
 }
