@@ -3,7 +3,7 @@
 // each stage side by side with its baselines in the same run: Kafka's own perf tools (the
 // physical limit) and a Kafka Streams peer (bench/peers/kafka-streams) on the same topics.
 // Ratios decide; absolute figures are reported beside them.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import { consumerPerf, producerPerf } from './kafka-perf.js';
 import { EVAL_WATCHES } from './scenarios.js';
 import { readPosts } from '../cli/detect.js';
 import { createServer } from 'node:http';
+import { cpuProfFlags, formatSummaries, profileSelf, summariseDir } from './profile.js';
 
 const arg = (name: string, dflt?: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const N = Number(arg('--posts', process.env.BENCH_POSTS ?? '1000000'));
@@ -39,6 +40,12 @@ const want = (phase: string) => !only || only.includes(phase);
  * from the machine's 24 GiB and collects late), or e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
  */
 const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '--max-old-space-size=320').split(' ').filter(Boolean);
+/** `--profile DIR`: a CPU profile of every worker per phase, and of ingest, in DIR, summarised at the end (bench/profile.ts). */
+const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
+/** A worker's node flags in a phase: with `--profile`, it writes `<phase>-<kind>.cpuprofile` on exit. */
+const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [...workerArgs, ...cpuProfFlags(profileDir, `${phase}-${kind}`)] : workerArgs);
+/** With `--profile`, profiles this process (it runs ingest) until the returned function is called. */
+const profileIngest = async (phase: string): Promise<() => Promise<void>> => (profileDir ? profileSelf(profileDir, `${phase}-ingest`) : async () => {});
 const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 49092);
 const CH_PORT = Number(process.env.BENCH_CLICKHOUSE_PORT ?? 48123);
 const M = 60_000;
@@ -151,6 +158,7 @@ async function count(store: Store, db: string, table = 'posts'): Promise<number>
 
 async function main(): Promise<void> {
   const t00 = Date.now();
+  if (profileDir) { mkdirSync(profileDir, { recursive: true }); results.profiled = true; }
   say(`trendstream benchmark: ${N.toLocaleString('en')} posts, Kafka ${KAFKA_VERSION}, ClickHouse server (Debian), ${os.cpus().length} cores`);
   const kafka = await startKafka({ port: KAFKA_PORT, name: 'bench-kafka', fresh: true });
   const ch = await startClickHouse({ port: CH_PORT, name: 'bench-clickhouse' });
@@ -185,7 +193,9 @@ async function main(): Promise<void> {
       const pre = loadConfig({ env: {}, overrides: { kafka: { brokers: [brokers], topicPrefix: 'stage.' }, clickhouse: { url: ch.url, database: 'bench_stage' } } });
       const ingest = await startPipeline({ config: pre, roles: ['ingest'], log, metrics: new Metrics(), http: false });
       say('ingest: producing the workload…');
+      const stopProfile = await profileIngest('ingest');
       results.ingest_posts_per_s = Math.round(await produceAll(ingest, all));
+      await stopProfile();
       await ingest.close();
     }
 
@@ -193,7 +203,7 @@ async function main(): Promise<void> {
     // 3. Stage A alone over the filled `posts` topic.
     if (want('stage-a')) {
       say('stage A over the filled posts topic…');
-      const a = await startWorker('stage-a', env('stage.', 'bench_stage'), wfile, workerArgs);
+      const a = await startWorker('stage-a', env('stage.', 'bench_stage'), wfile, nodeArgs('stage', 'stage-a'));
       const stopRss = sampleRss([a]);
       const aStart = await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
       await until(() => scrape(a, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (n) => n >= N, 900_000);
@@ -207,7 +217,7 @@ async function main(): Promise<void> {
       const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       const partials = (await admin.fetchTopicOffsets('stage.hashtag-counts')).reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-      const b = await startWorker('stage-b', env('stage.', 'bench_stage'), wfile, workerArgs);
+      const b = await startWorker('stage-b', env('stage.', 'bench_stage'), wfile, nodeArgs('stage', 'stage-b'));
       const stopRss = sampleRss([b]);
       const bStart = await until(() => scrape(b, 'trendstream_component_received_events_total', 'component_id="stage-b"'), (n) => n > 0, 120_000, 50).then(() => performance.now());
       // Transaction markers take offsets too, so the end is when the count stops growing (measured to its last increase).
@@ -242,7 +252,7 @@ async function main(): Promise<void> {
       say('sink over the filled posts topic…');
       const sinkStore = openStore({ url: ch.url, database: 'bench_stage', username: 'default', password: '', path: '' });
       await migrate(sinkStore, 'bench_stage');
-      const s = await startWorker('sink', env('stage.', 'bench_stage'), wfile, workerArgs);
+      const s = await startWorker('sink', env('stage.', 'bench_stage'), wfile, nodeArgs('stage', 'sink'));
       const stopRss = sampleRss([s]);
       const sStart = await until(() => count(sinkStore, 'bench_stage'), (n) => n > 0, 120_000, 50).then(() => performance.now());
       await until(() => count(sinkStore, 'bench_stage'), (n) => n >= N, 900_000, 250);
@@ -258,12 +268,14 @@ async function main(): Promise<void> {
       const e2eIngest = await startPipeline({ config: e2eCfg, roles: ['ingest'], log, metrics: new Metrics(), http: false });
       const e2eStore = openStore(e2eCfg.clickhouse);
       await migrate(e2eStore, 'bench_e2e');
-      const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile, workerArgs), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile, workerArgs)];
+      const ws = [await startWorker('process', env('e2e.', 'bench_e2e'), wfile, nodeArgs('e2e', 'process')), await startWorker('sink', env('e2e.', 'bench_e2e'), wfile, nodeArgs('e2e', 'sink'))];
       const stopRss = sampleRss(ws);
       // Where the two cores go: CPU time of every process on the path, per post.
       const cpu = cpuMeter({ ...servers, process: ws[0]!.proc.pid, sink: ws[1]!.proc.pid });
+      const stopProfile = await profileIngest('e2e');
       const e0 = performance.now();
       await produceAll(e2eIngest, all);
+      await stopProfile();
       await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
       // Sustained means every worker kept up, not just the posts sink: stage A has taken in every
       // post and stage B every record stage A committed (a fault-free run aborts none).
@@ -315,6 +327,10 @@ async function main(): Promise<void> {
     await kafka.stop();
     await ch.stop();
   }
+  if (profileDir) {
+    results.profiles = summariseDir(profileDir);
+    process.stderr.write(`\nCPU profiles in ${profileDir} (self time, share of busy time):\n${formatSummaries(results.profiles as ReturnType<typeof summariseDir>)}\n\n`);
+  }
   printTable();
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2) + '\n');
 }
@@ -346,7 +362,7 @@ async function distinctTags(brokers: string, chUrl: string, env: (p: string, db:
   await produceAll(ingest, tail);
   await ingest.close();
   // The stages as separate workers (as scaled out), so each stage's peak RSS is its own.
-  const ws = [await startWorker('stage-a', env('tail.', 'bench_tail'), wfile, workerArgs), await startWorker('stage-b', env('tail.', 'bench_tail'), wfile, workerArgs)];
+  const ws = [await startWorker('stage-a', env('tail.', 'bench_tail'), wfile, nodeArgs('distinct', 'stage-a')), await startWorker('stage-b', env('tail.', 'bench_tail'), wfile, nodeArgs('distinct', 'stage-b'))];
   const peak = [0, 0];
   const t = setInterval(() => ws.forEach((w, i) => void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak[i] = Math.max(peak[i]!, b / 2 ** 20); }).catch(() => {})), 500);
   await until(() => scrape(ws[0]!, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
@@ -381,7 +397,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   // computed before the load so that it does not compete with the workers.
   const expected = [...detectPosts(all, { latenessMs: 30_000, watches: EVAL_WATCHES })].filter((e) => e.type === 'alert');
   const extra = { TRENDSTREAM_WEBHOOK_URL: hookUrl, TRENDSTREAM_WEBHOOK_SECRET: 'bench-secret-0123456789' };
-  const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile, workerArgs), await startWorker('sink', env('half.', 'bench_half', extra), wfile, workerArgs)];
+  const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile, nodeArgs('half', 'process')), await startWorker('sink', env('half.', 'bench_half', extra), wfile, nodeArgs('half', 'sink'))];
   const stopRss = sampleRss(ws);
   const partitioner = Partitioners.DefaultPartitioner();
   const meta: PartitionMetadata[] = Array.from({ length: 6 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
@@ -491,7 +507,7 @@ function printTable(): void {
   const w = Math.max(...rows.map(([k]) => k.length));
   console.log('\n| metric | value |\n| --- | --- |');
   for (const [k, v] of rows) console.log(`| ${k.padEnd(w)} | ${typeof v === 'number' ? v.toLocaleString('en') : String(v)} |`);
-  for (const [k, v] of Object.entries(results)) if (v && typeof v === 'object') console.log(`| ${k} | ${JSON.stringify(v)} |`);
+  for (const [k, v] of Object.entries(results)) if (v && typeof v === 'object' && k !== 'profiles') console.log(`| ${k} | ${JSON.stringify(v)} |`);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
