@@ -6,6 +6,7 @@ import './kafkajs-kip447.js';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -95,5 +96,18 @@ export function exitOnFatalCrash(consumer: Consumer, log: Logger): void {
     log.fatal({ err: payload.error }, 'consumer crashed for good; exiting for a restart');
     process.exitCode = 2;
     setTimeout(() => process.exit(2), 100);
+  });
+}
+
+/**
+ * Keeps `trendstream_consumer_lag_messages` from every batch kafkajs hands over, including the
+ * batches that hold only transaction markers and never reach `eachBatch`: a caught-up consumer
+ * of a topic written in transactions then reads 0, not the 1 of the commit marker after the
+ * last record (which kept the sinks of stage B's topics above 0 at rest, and
+ * TrendstreamSinkStalled firing whenever no trend or alert came for 10 minutes).
+ */
+export function trackLag(consumer: Consumer, metrics: Metrics, componentId: string): void {
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    metrics.lag.set({ component_id: componentId, topic: payload.topic, partition: String(payload.partition) }, Math.max(0, Number(payload.offsetLag)));
   });
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
-import { exitOnFatalCrash } from './kafka.js';
+import { exitOnFatalCrash, trackLag } from './kafka.js';
 import { committedOffsets, sendOffsets, type GroupMember } from './kafkajs-kip447.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -97,6 +97,7 @@ export class TransactionalWorker {
   /** Joins the group and starts processing in the background. Resolves once running. */
   async start(): Promise<void> {
     exitOnFatalCrash(this.consumer, this.o.log);
+    trackLag(this.consumer, this.o.metrics, this.o.id);
     await this.transactional();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
@@ -203,7 +204,6 @@ export class TransactionalWorker {
     this.o.metrics.received.inc({ component_kind: 'transform', component_id: this.o.id }, n);
     this.o.metrics.sent.inc({ component_kind: 'transform', component_id: this.o.id }, out.messages.reduce((s, m) => s + m.messages.length, 0));
     this.o.metrics.batchSeconds.observe({ component_kind: 'transform', component_id: this.o.id }, (performance.now() - t0) / 1000);
-    this.o.metrics.lag.set({ component_id: this.o.id, topic: this.o.topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
   }
 
   /** Starts the next transaction once the current one is done, after the batches of this turn have joined it. */

@@ -2,7 +2,7 @@
 // signed with HMAC-SHA256 over "<timestamp>.<body>", the event id as idempotency key. One
 // consumer group per channel: a dead endpoint pauses only its own channel, offsets commit
 // only after delivery, so every alert is redelivered once the endpoint returns.
-import { exitOnFatalCrash } from '../lib/kafka.js';
+import { exitOnFatalCrash, trackLag } from '../lib/kafka.js';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -93,6 +93,7 @@ export class AlertDelivery {
 
   async start(): Promise<void> {
     exitOnFatalCrash(this.consumer, this.o.log);
+    trackLag(this.consumer, this.o.metrics, `alerts-${this.o.channel.name}`);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     const labels = { component_kind: 'sink', component_id: `alerts-${this.o.channel.name}` };

@@ -4,7 +4,7 @@
 // offsets only after ClickHouse acknowledged the insert that held its rows. Replays after a
 // crash write the same rows again; Replacing engines and FINAL make that idempotent. Rows of
 // erased posts and authors are dropped before the insert, never written (erasure.ts).
-import { exitOnFatalCrash } from '../../lib/kafka.js';
+import { exitOnFatalCrash, trackLag } from '../../lib/kafka.js';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
@@ -110,6 +110,7 @@ export class ClickHouseSink {
   /** Joins the group and starts writing in the background. */
   async start(): Promise<void> {
     exitOnFatalCrash(this.consumer, this.o.log);
+    trackLag(this.consumer, this.o.metrics, this.o.id);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     await this.consumer.run({
@@ -138,8 +139,6 @@ export class ClickHouseSink {
         this.o.metrics.received.inc(labels, batch.messages.length);
         this.o.metrics.sent.inc(labels, rows);
         this.o.metrics.batchSeconds.observe(labels, (performance.now() - t0) / 1000);
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) this.o.metrics.lag.set({ component_id: this.o.id, topic: this.o.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
       },
     });
     this.running = true;

@@ -56,6 +56,13 @@ for (const store of ['server', 'chdb'] as const) {
         expect((await q<{ n: string }>(s, `SELECT toString(count()) AS n FROM ${db}.posts FINAL`))[0]!.n).toBe(String(N));
         expect((await q<{ n: string }>(s, `SELECT toString(uniqExact(platform, id)) AS n FROM ${db}.posts`))[0]!.n).toBe(String(N));
         expect(await tagMinutes(s, db)).toEqual(truth.tagMinutes);
+
+        // At rest every consumer is caught up, also those reading stage A's and stage B's
+        // transactional topics, whose partitions end in a commit marker rather than a record.
+        const lag = await waitFor(async () => (await metrics.lag.get()).values, (v) => v.length > 0 && v.every((x) => x.value === 0), 30_000).catch(async () => (await metrics.lag.get()).values);
+        const consumers = new Set(lag.map((v) => `${v.labels.component_id} ${v.labels.topic}`));
+        expect([...consumers].sort()).toEqual(expect.arrayContaining([`stage-a ${pipeline.topics.posts}`, `stage-b ${pipeline.topics.counts}`, `sink-minutes ${pipeline.topics.minutes}`]));
+        expect(lag.filter((v) => v.value !== 0).map((v) => `${v.labels.component_id} ${v.labels.topic}/${v.labels.partition}: ${v.value}`)).toEqual([]);
       } finally {
         await pipeline.close();
       }
