@@ -50,6 +50,7 @@ export const ConfigSchema = z.object({
   }).prefault({}),
   processor: z.object({
     latenessMs: z.number().int().min(0).max(10 * 60_000).default(30_000).describe('Allowed lateness: how far behind stream time a post may arrive and still count'),
+    idleMs: z.number().int().min(0).max(60 * 60_000).default(15_000).describe('A posts partition caught up and without input this long stops holding the watermark back until its next post; 0 waits for every partition (env TRENDSTREAM_IDLE_MS)'),
   }).strict().prefault({}),
   sink: z.object({
     batchRows: z.number().int().positive().default(50_000).describe('Rows that make the sink insert at once, whatever flushMs'),
@@ -108,6 +109,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   if (env.TRENDSTREAM_MASTODON_URL) set('ingest', 'mastodon', [{ url: env.TRENDSTREAM_MASTODON_URL, token: env.TRENDSTREAM_MASTODON_TOKEN ?? '', ...(env.TRENDSTREAM_MASTODON_STREAM ? { stream: env.TRENDSTREAM_MASTODON_STREAM } : {}) }]);
   if (env.TRENDSTREAM_JETSTREAM_URL) set('ingest', 'jetstream', { url: env.TRENDSTREAM_JETSTREAM_URL, ...(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS ? { wantedDids: list(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS) } : {}) });
   set('processor', 'latenessMs', int(env.TRENDSTREAM_LATENESS_MS));
+  set('processor', 'idleMs', int(env.TRENDSTREAM_IDLE_MS));
   set('http', 'port', int(env.TRENDSTREAM_HTTP_PORT));
   const channels = [];
   if (env.TRENDSTREAM_SLACK_WEBHOOK_URL) channels.push({ name: 'slack', kind: 'slack', url: env.TRENDSTREAM_SLACK_WEBHOOK_URL });

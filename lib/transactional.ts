@@ -5,7 +5,7 @@
 // restored from the offset commit's metadata on assignment.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import { exitOnFatalCrash, trackLag } from './kafka.js';
 import { committedOffsets, sendOffsets, type GroupMember } from './kafkajs-kip447.js';
 import type { Logger } from './log.js';
@@ -30,6 +30,12 @@ export interface PartitionHandler {
   process(partition: number, messages: KafkaMessage[]): BatchOutput;
   /** Forgets a partition this instance lost. */
   release(partition: number): void;
+  /**
+   * Outputs telling downstream that `partition` is caught up and has had no input for
+   * `idleMs` (also when this instance never had a batch of it); asked again every quarter of
+   * `idleMs` while that lasts, and may return nothing new.
+   */
+  idle?(partition: number): BatchOutput['messages'];
 }
 
 export interface TransactionalWorkerOptions {
@@ -44,6 +50,8 @@ export interface TransactionalWorkerOptions {
   /** A fetch waits for this many bytes (or `maxWaitMs`): bigger batches mean fewer transactions. */
   minBytes?: number;
   maxWaitMs?: number;
+  /** Report an assigned partition idle (`handler.idle`) once it is caught up and has had no input for this long; 0 never. */
+  idleMs?: number;
 }
 
 /** A partition this instance took over, from the offset its previous owner's last transaction committed. */
@@ -52,6 +60,22 @@ interface Claim {
   committed: bigint;
   /** While re-reading committed input to rebuild state: the offset where that replay ends. */
   replayUntil?: bigint;
+  /** The metadata committed with `committed`. */
+  metadata: string;
+}
+
+/**
+ * An idle report waiting for the next transaction. It commits the partition's offset again,
+ * unchanged, so that the coordinator fences it like any batch if the group moved on.
+ */
+interface IdleReport {
+  partition: number;
+  generationId: number;
+  offset: string;
+  metadata: string;
+  /** The partition's last input when the report was made: input since then makes it moot. */
+  lastInput: number;
+  messages: BatchOutput['messages'];
 }
 
 /** A processed batch waiting for the transaction that commits it. */
@@ -79,6 +103,13 @@ export class TransactionalWorker {
   private queue: Pending[] = [];
   private committing = false;
   private running = false;
+  /** When each assigned partition last had input, or was assigned. */
+  private readonly lastInput = new Map<number, number>();
+  private idleQueue: IdleReport[] = [];
+  private idleTimer: NodeJS.Timeout | null = null;
+  private checkingIdle = false;
+  /** The admin client of the idle checks, kept while they succeed. */
+  private idleAdmin: Admin | null = null;
 
   constructor(private readonly kafka: Kafka, private readonly o: TransactionalWorkerOptions) {
     // A transaction holds the outputs of a whole fetch, so the fetch size bounds memory. Measured
@@ -106,10 +137,57 @@ export class TransactionalWorker {
       this.member = { generationId, memberId };
       this.assigned = new Set<number>((payload.memberAssignment[this.o.topic] ?? []) as number[]);
       for (const p of [...this.claims.keys()]) if (!this.assigned.has(p)) this.drop(p);
+      const now = Date.now();
+      for (const p of this.assigned) if (!this.lastInput.has(p)) this.lastInput.set(p, now);
+      for (const p of [...this.lastInput.keys()]) if (!this.assigned.has(p)) this.lastInput.delete(p);
     });
     // Every partition of a fetch is processed before the next fetch, and all of them commit in one transaction.
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 64, eachBatch: (b) => this.batch(b) });
     this.running = true;
+    const idleMs = this.o.idleMs ?? 0;
+    if (idleMs > 0 && this.o.handler.idle) this.idleTimer = setInterval(() => void this.checkIdle(idleMs), Math.max(250, idleMs / 4));
+  }
+
+  /**
+   * Reports the assigned partitions that had no input for `idleMs` and are caught up (their
+   * committed offset is the partition's end), so that downstream stops waiting for them. A
+   * partition whose input waits, or whose owner is gone, is never reported: only a live owner
+   * that has processed everything can say a partition is quiet.
+   */
+  private async checkIdle(idleMs: number): Promise<void> {
+    if (this.checkingIdle || !this.running) return;
+    const quiet = (now: number) => [...this.assigned].filter((p) => now - (this.lastInput.get(p) ?? now) >= idleMs
+      && this.claims.get(p)?.replayUntil === undefined && !this.idleQueue.some((r) => r.partition === p));
+    const candidates = quiet(Date.now());
+    if (!candidates.length) return;
+    this.checkingIdle = true;
+    try {
+      if (!this.idleAdmin) { const a = this.kafka.admin(); await a.connect(); this.idleAdmin = a; }
+      const admin = this.idleAdmin;
+      const generationId = this.member.generationId;
+      const ends = await admin.fetchTopicOffsets(this.o.topic);
+      // Partitions this instance never had a batch of: their offsets as the group committed them.
+      const committed = candidates.some((p) => !this.claims.has(p)) ? await committedOffsets(admin, this.o.groupId, this.o.topic, () => this.running) : [];
+      const still = new Set(quiet(Date.now()));
+      for (const p of candidates) {
+        const end = ends.find((e) => e.partition === p);
+        if (!end || !still.has(p) || generationId !== this.member.generationId || !this.running) continue;
+        const claim = this.claims.get(p);
+        const c = committed.find((x) => x.partition === p);
+        const at = claim ? claim.committed : BigInt(c && Number(c.offset) >= 0 ? c.offset : end.low);
+        if (at < BigInt(end.high)) continue; // input is waiting: not idle
+        const messages = this.o.handler.idle!(p);
+        if (!messages.some((m) => m.messages.length)) continue;
+        this.idleQueue.push({ partition: p, generationId, offset: String(at), metadata: claim ? claim.metadata : c?.metadata ?? '', lastInput: this.lastInput.get(p)!, messages });
+      }
+      this.schedule();
+    } catch (e) {
+      this.o.log.debug({ err: e }, 'idle check failed; the next one retries');
+      await this.idleAdmin?.disconnect().catch(() => {});
+      this.idleAdmin = null;
+    } finally {
+      this.checkingIdle = false;
+    }
   }
 
   /**
@@ -150,7 +228,7 @@ export class TransactionalWorker {
       if (!this.assigned.has(partition)) return null;
       const committed = offsets.find((x) => x.partition === partition);
       const r = this.o.handler.restore(partition, committed?.metadata || null);
-      const claim: Claim = { committed: BigInt(committed?.offset ?? '-1') };
+      const claim: Claim = { committed: BigInt(committed?.offset ?? '-1'), metadata: committed?.metadata ?? '' };
       this.claims.set(partition, claim);
       return r?.replayFrom && BigInt(r.replayFrom) < claim.committed ? { claim, replayFrom: r.replayFrom } : { claim };
     } finally { await admin.disconnect().catch(() => {}); }
@@ -160,6 +238,7 @@ export class TransactionalWorker {
     let batch = b;
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const { partition } = batch;
+    this.lastInput.set(partition, Date.now());
     const t0 = performance.now();
     let claim = this.claims.get(partition);
     if (!claim) {
@@ -208,7 +287,7 @@ export class TransactionalWorker {
 
   /** Starts the next transaction once the current one is done, after the batches of this turn have joined it. */
   private schedule(): void {
-    if (this.committing || !this.queue.length) return;
+    if (this.committing || (!this.queue.length && !this.idleQueue.length)) return;
     this.committing = true;
     setImmediate(() => void this.commit().finally(() => { this.committing = false; this.schedule(); }));
   }
@@ -220,10 +299,13 @@ export class TransactionalWorker {
       if (this.claims.get(p.partition) === p.claim) txn.push(p);
       else p.settle(false);
     }
-    if (!txn.length) return;
     const member = this.member;
+    // Idle reports still true: not stopping, same generation, still ours, and no batch of the partition in this transaction.
+    const idle = this.idleQueue.splice(0).filter((r) => this.running && r.generationId === member.generationId && this.assigned.has(r.partition)
+      && this.lastInput.get(r.partition) === r.lastInput && !txn.some((p) => p.partition === r.partition));
+    if (!txn.length && !idle.length) return;
     const byTopic = new Map<string, Message[]>();
-    for (const p of txn) {
+    for (const p of [...idle.map((r) => ({ out: { messages: r.messages } })), ...txn]) {
       for (const { topic, messages } of p.out.messages) {
         let list = byTopic.get(topic);
         if (!list) byTopic.set(topic, (list = []));
@@ -231,7 +313,8 @@ export class TransactionalWorker {
       }
     }
     const topicMessages = [...byTopic].filter(([, messages]) => messages.length).map(([topic, messages]) => ({ topic, messages }));
-    const partitions = txn.map((p) => ({ partition: p.partition, offset: String(p.next), metadata: p.out.metadata }));
+    const partitions = [...txn.map((p) => ({ partition: p.partition, offset: String(p.next), metadata: p.out.metadata })),
+      ...idle.map((r) => ({ partition: r.partition, offset: r.offset, metadata: r.metadata }))];
     let tx: Transaction | null = null;
     const t0 = performance.now();
     try {
@@ -256,13 +339,18 @@ export class TransactionalWorker {
     }
     for (const p of txn) {
       p.claim.committed = p.next;
+      p.claim.metadata = p.out.metadata;
       p.settle(true);
     }
+    for (const r of idle) this.o.log.debug({ partition: r.partition }, 'partition caught up and quiet: progress reported');
   }
 
   /** Stops fetching, lets the in-flight batch commit, then disconnects every client. */
   async close(): Promise<void> {
     this.running = false;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    await this.idleAdmin?.disconnect().catch(() => {});
+    this.idleAdmin = null;
     await this.consumer.disconnect();
     await this.producer?.then((p) => p.disconnect()).catch(() => {});
     this.producer = null;

@@ -32,6 +32,8 @@ export class StageA implements PartitionHandler {
   private readonly intakes = new Map<number, PostIntake>();
   /** Per partition: first offset and newest minute of each recent batch, to know where a replay must start. */
   private readonly batches = new Map<number, { first: string; minute: number }[]>();
+  /** The stream time last reported for each quiet partition. */
+  private readonly reportedIdle = new Map<number, number>();
   private readonly id: string;
 
   constructor(private readonly o: StageAOptions) { this.id = o.id ?? 'stage-a'; }
@@ -57,7 +59,23 @@ export class StageA implements PartitionHandler {
     if (messages.length) this.batches.get(partition)!.push({ first: messages[0]!.offset, minute });
   }
 
-  release(partition: number): void { this.intakes.delete(partition); this.batches.delete(partition); }
+  release(partition: number): void { this.intakes.delete(partition); this.batches.delete(partition); this.reportedIdle.delete(partition); }
+
+  /**
+   * Progress for a posts partition that is caught up and quiet (TransactionalWorker's idle rule):
+   * it has nothing before the newest stream time among this instance's partitions, so stage B
+   * stops waiting for it. Only the owner of every other busy partition can move that time, and
+   * a partition that is not caught up is never reported, so no post waiting in Kafka becomes
+   * late by it. Nothing when that time has not moved since the last report.
+   */
+  idle(partition: number): BatchOutput['messages'] {
+    let time = -Infinity;
+    for (const intake of this.intakes.values()) time = Math.max(time, intake.clock.time);
+    if (time === -Infinity || time <= (this.reportedIdle.get(partition) ?? this.intakes.get(partition)?.clock.time ?? -Infinity)) return [];
+    this.reportedIdle.set(partition, time);
+    const value = encodeCounts({ progress: { source: partition, sources: this.o.postsPartitions, stream_time: time } });
+    return [{ topic: this.o.topics.counts, messages: Array.from({ length: this.o.countsPartitions }, (_, q) => ({ partition: q, value })) }];
+  }
 
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
     const intake = this.intakes.get(partition)!;
