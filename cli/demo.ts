@@ -2,12 +2,13 @@
 // ClickHouse. A generator streams posts (event time running ahead of the wall clock until it
 // catches up with now), and the terminal shows the top hashtags and open alerts from
 // ClickHouse, refreshing until Ctrl-C, which stops everything the demo started.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startKafka, KAFKA_VERSION } from '../deploy/local/kafka.js';
+import { portOpen } from '../deploy/local/process.js';
 import { generate, type GeneratorEvent } from '../ingest/generator.js';
 import type { Post } from '../ingest/post.js';
-import { loadConfig, type Config } from '../lib/config.js';
+import { ConfigSchema, loadConfig, type Config } from '../lib/config.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../lib/pipeline.js';
@@ -75,13 +76,22 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const watches = watchStore.get();
   let kafkaStop: (() => Promise<void>) | null = null;
   const env = { ...process.env };
+  // Each run streams the 90 minutes before now. A broker and an embedded store left by an
+  // earlier run hold stream times up to that run's end, which would make this run's posts late
+  // and show the earlier run's trends: when the demo runs its own broker, both start empty.
+  let fresh = false;
   if (!env.KAFKA_BROKERS) {
-    console.log(`Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:9092…`);
-    const k = await startKafka({ port: 9092, name: 'demo-kafka' });
+    fresh = !(await portOpen(9092));
+    console.log(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:9092, empty…` : 'Using the Kafka broker already on 127.0.0.1:9092…');
+    const k = await startKafka({ port: 9092, name: 'demo-kafka', fresh });
     env.KAFKA_BROKERS = k.brokers;
     kafkaStop = k.daemon ? k.stop : null;
   }
   const config = loadConfig({ file: o.configFile, env });
+  if (fresh && !config.clickhouse.url && config.clickhouse.path === ConfigSchema.shape.clickhouse.parse({}).path && existsSync(config.clickhouse.path)) {
+    rmSync(config.clickhouse.path, { recursive: true, force: true });
+    console.log(`Cleared the demo's embedded store (${config.clickhouse.path}) of an earlier run; set TRENDSTREAM_CHDB_PATH to keep a store across runs.`);
+  }
   const kafkaUp = Date.now();
   console.log(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}`);
   const metrics = Metrics.withDefaults();
