@@ -64,9 +64,9 @@ export class StageA implements PartitionHandler {
   /**
    * Progress for a posts partition that is caught up and quiet (TransactionalWorker's idle rule):
    * it has nothing before the newest stream time among this instance's partitions, so stage B
-   * stops waiting for it. Only the owner of every other busy partition can move that time, and
-   * a partition that is not caught up is never reported, so no post waiting in Kafka becomes
-   * late by it. Nothing when that time has not moved since the last report.
+   * stops waiting for it. That time moves only as this instance processes posts, and a partition
+   * that is not caught up is never reported, so no post waiting in Kafka becomes late by it.
+   * Nothing when that time has not moved since the last report.
    */
   idle(partition: number): BatchOutput['messages'] {
     let time = -Infinity;
