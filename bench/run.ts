@@ -37,12 +37,12 @@ const only = arg('--only')?.split(',');
 const want = (phase: string) => !only || only.includes(phase);
 /**
  * Node flags for the workers: the heap limit the Dockerfile sets (V8 otherwise sizes the heap
- * from the machine's 24 GiB and collects late), or e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+ * from the machine's 24 GiB and collects late); for CPU profiles use `--profile DIR`.
  */
 const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '--max-old-space-size=320').split(' ').filter(Boolean);
 /** `--profile DIR`: a CPU profile of every worker per phase, and of ingest, in DIR, summarised at the end (bench/profile.ts). */
 const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
-/** A worker's node flags in a phase: with `--profile`, it writes `<phase>-<kind>.cpuprofile` on exit. */
+/** A worker's node flags in a phase: with `--profile`, it writes its profiles into `DIR/<phase>-<kind>` on exit. */
 const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [...workerArgs, ...cpuProfFlags(profileDir, `${phase}-${kind}`)] : workerArgs);
 /** With `--profile`, profiles this process (it runs ingest) until the returned function is called. */
 const profileIngest = async (phase: string): Promise<() => Promise<void>> => (profileDir ? profileSelf(profileDir, `${phase}-ingest`) : async () => {});

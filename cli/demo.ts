@@ -8,7 +8,7 @@ import { startKafka, KAFKA_VERSION } from '../deploy/local/kafka.js';
 import { portOpen } from '../deploy/local/process.js';
 import { generate, type GeneratorEvent } from '../ingest/generator.js';
 import type { Post } from '../ingest/post.js';
-import { ConfigSchema, loadConfig, type Config } from '../lib/config.js';
+import { DEFAULT_CHDB_PATH, loadConfig, type Config } from '../lib/config.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../lib/pipeline.js';
@@ -88,7 +88,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     kafkaStop = k.daemon ? k.stop : null;
   }
   const config = loadConfig({ file: o.configFile, env });
-  if (fresh && !config.clickhouse.url && config.clickhouse.path === ConfigSchema.shape.clickhouse.parse({}).path && existsSync(config.clickhouse.path)) {
+  if (fresh && !config.clickhouse.url && config.clickhouse.path === DEFAULT_CHDB_PATH && existsSync(config.clickhouse.path)) {
     rmSync(config.clickhouse.path, { recursive: true, force: true });
     console.log(`Cleared the demo's embedded store (${config.clickhouse.path}) of an earlier run; set TRENDSTREAM_CHDB_PATH to keep a store across runs.`);
   }

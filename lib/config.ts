@@ -10,6 +10,9 @@ import { ApiConfigSchema, apiConfigFromEnv } from '../serve/api.js';
 const port = z.number().int().min(0).max(65535);
 const days = (d: number) => z.number().int().min(0).max(36_500).default(d);
 
+/** Where the embedded store lives unless `clickhouse.path` says otherwise. */
+export const DEFAULT_CHDB_PATH = '.trendstream/chdb';
+
 export const ConfigSchema = z.object({
   kafka: z.object({
     brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]).describe('Kafka bootstrap brokers (env KAFKA_BROKERS, comma-separated); empty starts a local broker'),
@@ -29,7 +32,7 @@ export const ConfigSchema = z.object({
     database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('trendstream'),
     username: z.string().default('default'),
     password: z.string().default('').describe('env CLICKHOUSE_PASSWORD; never logged'),
-    path: z.string().default('.trendstream/chdb').describe('Embedded store folder (env TRENDSTREAM_CHDB_PATH)'),
+    path: z.string().default(DEFAULT_CHDB_PATH).describe('Embedded store folder (env TRENDSTREAM_CHDB_PATH)'),
     cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the plain name of a cluster in the servers\' remote_servers').optional()
       .describe('ClickHouse cluster (env CLICKHOUSE_CLUSTER): migrate creates Replicated tables per shard behind Distributed ones; unset means one server'),
     retention: z.object({

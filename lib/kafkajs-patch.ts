@@ -21,8 +21,19 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const file = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
-const sendMessages = require.resolve('kafkajs/src/producer/sendMessages.js');
+const kafkajsFile = (f: string): string => require.resolve(`kafkajs/src/${f}`);
+const replaced: [file: string, replacement: unknown][] = [];
+
+/**
+ * Makes the kafkajs module `file` export `replacement`, unless `capturedBy` (the kafkajs module
+ * that requires it at load) is loaded already: then kafkajs `keeps` its own, with a warning.
+ */
+function replace(file: string, replacement: unknown, capturedBy: string, keeps: string): void {
+  replaced.push([file, replacement]);
+  if (require.cache[capturedBy]) { process.emitWarning(`kafkajs was loaded before lib/kafkajs-patch.ts: ${keeps}`); return; }
+  require(file);
+  require.cache[file]!.exports = replacement;
+}
 
 interface Args<M> { topic: string; partitionMetadata: unknown[]; messages: M[]; partitioner: (a: { topic: string; partitionMetadata: unknown[]; message: M }) => number }
 
@@ -34,8 +45,6 @@ export function groupMessagesPerPartition<M>({ topic, partitionMetadata, message
   return out;
 }
 
-const filterFile = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-const batchFile = require.resolve('kafkajs/src/consumer/batch.js');
 
 interface FetchedMessage { offset: string; key?: Buffer | null; isControlRecord?: boolean; batchContext: { producerId: string; inTransaction: boolean } }
 interface AbortedTransaction { firstOffset: string; producerId: string }
@@ -59,7 +68,6 @@ export function filterAbortedMessages<M extends FetchedMessage>({ messages, abor
   });
 }
 
-const recordFile = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
 
 type Bytes = Buffer | string | null | undefined;
 interface RecordInput { offsetDelta?: number; timestampDelta?: number; key?: Bytes; value?: Bytes; headers?: Record<string, Bytes | Bytes[]> }
@@ -113,14 +121,8 @@ export function encodeRecord({ offsetDelta = 0, timestampDelta = 0, key, value, 
 }
 
 /** kafkajs's own record encoder, kept for the test that compares the two. */
-export const kafkajsRecord: (r: RecordInput) => { buffer: Buffer } = require(recordFile);
-if (require.cache[require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js')]) {
-  process.emitWarning('kafkajs was loaded before lib/kafkajs-patch.ts: producing keeps its record encoder');
-} else {
-  require.cache[recordFile]!.exports = encodeRecord;
-}
+export const kafkajsRecord: (r: RecordInput) => { buffer: Buffer } = require(kafkajsFile('protocol/recordBatch/record/v0/index.js'));
 
-const murmurFile = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
 const keyScratch = Buffer.allocUnsafeSlow(1024);
 
 /** Kafka's murmur2 (Utils.murmur2 in the Java client) of a record key, as a signed 32-bit int. */
@@ -152,27 +154,12 @@ export function murmur2(key: Buffer | string): number {
 }
 
 /** kafkajs's own murmur2, kept for the test that compares the two. */
-export const kafkajsMurmur2: (key: Buffer | string) => number = require(murmurFile);
-if (require.cache[require.resolve('kafkajs/src/producer/partitioners/default/index.js')]) {
-  process.emitWarning('kafkajs was loaded before lib/kafkajs-patch.ts: partitioning keeps its Long-based murmur2');
-} else {
-  require.cache[murmurFile]!.exports = murmur2;
-}
+export const kafkajsMurmur2: (key: Buffer | string) => number = require(kafkajsFile('producer/partitioners/default/murmur2.js'));
 
-if (require.cache[batchFile]) {
-  process.emitWarning('kafkajs was loaded before lib/kafkajs-patch.ts: read_committed consumers keep its aborted-transaction filter');
-} else {
-  require(filterFile);
-  require.cache[filterFile]!.exports = filterAbortedMessages;
-}
+replace(kafkajsFile('producer/groupMessagesPerPartition.js'), groupMessagesPerPartition, kafkajsFile('producer/sendMessages.js'), 'producing keeps its quadratic grouping');
+replace(kafkajsFile('consumer/filterAbortedMessages.js'), filterAbortedMessages, kafkajsFile('consumer/batch.js'), 'read_committed consumers keep its aborted-transaction filter');
+replace(kafkajsFile('protocol/recordBatch/record/v0/index.js'), encodeRecord, kafkajsFile('protocol/requests/produce/v3/request.js'), 'producing keeps its record encoder');
+replace(kafkajsFile('producer/partitioners/default/murmur2.js'), murmur2, kafkajsFile('producer/partitioners/default/index.js'), 'partitioning keeps its Long-based murmur2');
 
-if (require.cache[sendMessages]) {
-  process.emitWarning('kafkajs was loaded before lib/kafkajs-patch.ts: producing keeps its quadratic grouping');
-} else {
-  require(file);
-  require.cache[file]!.exports = groupMessagesPerPartition;
-}
-
-/** True when kafkajs uses both replacements. */
-export const patched = (): boolean => require.cache[file]?.exports === groupMessagesPerPartition && require.cache[filterFile]?.exports === filterAbortedMessages
-  && require.cache[recordFile]?.exports === encodeRecord && require.cache[murmurFile]?.exports === murmur2;
+/** True when kafkajs uses every replacement. */
+export const patched = (): boolean => replaced.every(([file, replacement]) => require.cache[file]?.exports === replacement);

@@ -305,8 +305,8 @@ export class TransactionalWorker {
       && this.lastInput.get(r.partition) === r.lastInput && !txn.some((p) => p.partition === r.partition));
     if (!txn.length && !idle.length) return;
     const byTopic = new Map<string, Message[]>();
-    for (const p of [...idle.map((r) => ({ out: { messages: r.messages } })), ...txn]) {
-      for (const { topic, messages } of p.out.messages) {
+    for (const outputs of [...idle.map((r) => r.messages), ...txn.map((p) => p.out.messages)]) {
+      for (const { topic, messages } of outputs) {
         let list = byTopic.get(topic);
         if (!list) byTopic.set(topic, (list = []));
         for (const m of messages) list.push(m);
