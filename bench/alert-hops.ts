@@ -4,10 +4,10 @@
 // decision time (record timestamps), the time stage A's progress markers for that point were
 // produced, and the time stage B produced the alert.
 import { startKafka } from '../deploy/local/kafka.js';
-import { postCodec } from '../ingest/producer.js';
-import { Kafka, logLevel } from '../lib/kafka.js';
-import { decodeCounts } from '../processors/counts-codec.js';
-import { decodeEvent } from '../processors/events-codec.js';
+import { Kafka, logLevel } from '../lib/kafka/client.js';
+import { decodeCounts } from '../schemas/counts-codec.js';
+import { decodeEvent } from '../schemas/events-codec.js';
+import { postCodec } from '../schemas/post.js';
 
 const PORT = Number(process.env.BENCH_KAFKA_PORT ?? 49092);
 const local = await startKafka({ port: PORT, name: 'bench-kafka' });

@@ -2,8 +2,8 @@
 // (what we use) and @platformatic/kafka side by side on one local broker, same records, same run.
 // The question was whether a client with KIP-447 (group generation and member in the offset
 // commit: one producer commits all of a worker's partitions in one transaction) beats kafkajs,
-// which stops before it. lib/kafkajs-kip447.ts now gives kafkajs the same, so the exactly-once
-// phases run lib/transactional.ts's own worker against platformatic's. Measured: produce, consume, exactly-once consume-transform-produce flat out
+// which stops before it. lib/kafka/kip447.ts now gives kafkajs the same, so the exactly-once
+// phases run lib/kafka/transactional.ts's own worker against platformatic's. Measured: produce, consume, exactly-once consume-transform-produce flat out
 // (checked: the output holds each input once) and its latency at a paced load. Not part of `npm run bench`.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
@@ -11,10 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Consumer as PConsumer, MessagesStreamFallbackModes, MessagesStreamModes, Producer as PProducer, type Message as PMessage } from '@platformatic/kafka';
 import type { Message } from 'kafkajs';
-import { Kafka, logLevel } from '../lib/kafka.js';
+import { Kafka, logLevel } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
-import { TransactionalWorker, type PartitionHandler } from '../lib/transactional.js';
+import { TransactionalWorker, type PartitionHandler } from '../lib/kafka/transactional.js';
 import { quantile } from './score.js';
 
 type Client = 'kafkajs' | 'platformatic';
@@ -27,7 +27,7 @@ interface Worker { first: number; done: number; records: number; txns: number; e
 interface Seen { key: string; t: number }
 
 const CLIENTS: Client[] = ['kafkajs', 'platformatic'];
-/** Fetch settings of lib/transactional.ts, given to both clients. */
+/** Fetch settings of lib/kafka/transactional.ts, given to both clients. */
 const FETCH = { maxBytesPerPartition: 2 << 20, maxBytes: 16 << 20, waitMs: 100 };
 /** Produce, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit: the requests a transaction costs. */
 const TXN_APIS = new Map([[0, 'Produce'], [24, 'AddPartitionsToTxn'], [25, 'AddOffsetsToTxn'], [26, 'EndTxn'], [28, 'TxnOffsetCommit']]);
@@ -138,7 +138,7 @@ export async function clientsBench(o: ClientsBenchOptions): Promise<Results> {
     return { consume_records_per_s: (n - firstK) / ((last - first) / 1000), consume_from_join_records_per_s: n / ((last - joined) / 1000) };
   }
 
-  /** lib/transactional.ts's worker itself, passing each record through; its metrics and requests counted for the report. */
+  /** lib/kafka/transactional.ts's worker itself, passing each record through; its metrics and requests counted for the report. */
   async function kafkajsWorker(groupId: string, input: string, output: string, w: Worker, requests: { n: number }, defer: Defer): Promise<void> {
     const counting = Object.create(kafka) as Kafka;
     counting.producer = (...args: Parameters<Kafka['producer']>) => {
@@ -288,7 +288,7 @@ export async function clientsBench(o: ClientsBenchOptions): Promise<Results> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string, dflt: string): string => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : dflt);
   const N = Number(arg('--records', '200000'));
-  const [{ startKafka }, { generate }, { postCodec }] = await Promise.all([import('../deploy/local/kafka.js'), import('../ingest/generator.js'), import('../ingest/producer.js')]);
+  const [{ startKafka }, { generate }, { postCodec }] = await Promise.all([import('../deploy/local/kafka.js'), import('../sim/generator.js'), import('../schemas/post.js')]);
   // Real posts, Avro-encoded as ingest writes them (bench/run.ts's workload, without its events).
   const records: Buffer[] = [];
   for (const p of generate({ seed: 1, start: Date.parse('2026-11-24T06:00:00Z'), minutes: 600, postsPerMinute: Math.ceil((N * 1.02) / 600), rhythm: false })) {

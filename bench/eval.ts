@@ -3,13 +3,13 @@
 // them, and prints precision, recall, median and p90 delay and false positives per hour.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Labels } from '../ingest/generator.js';
-import { writeScenario } from '../ingest/generator.js';
+import type { Labels } from '../sim/generator.js';
+import { writeScenario } from '../sim/generator.js';
 import { readPosts, readWatches } from '../cli/detect.js';
 import { detectPosts } from '../processors/detect.js';
-import type { DetectionEvent } from '../processors/events.js';
-import type { Post } from '../ingest/post.js';
-import { normaliseHashtag } from '../processors/text/normalise.js';
+import type { DetectionEvent } from '../schemas/events.js';
+import type { Post } from '../schemas/post.js';
+import { normaliseHashtag } from '../schemas/normalise.js';
 import { quantile, scoreKind, type Score } from './score.js';
 import { scenarios } from './scenarios.js';
 

@@ -2,8 +2,8 @@
 // daily and weekly rhythms, organic bursts of different sizes and speeds, slow builds, bot
 // campaigns, out-of-order and late posts, German and English, firestorms, complaints and
 // positive viral moments. Each is a GeneratorOptions; `npm run eval` writes and scores them.
-import type { GeneratorEvent, GeneratorOptions } from '../ingest/generator.js';
-import type { Watch } from '../processors/watches.js';
+import type { GeneratorEvent, GeneratorOptions } from '../sim/generator.js';
+import type { Watch } from '../schemas/watches.js';
 
 const H = 3_600_000;
 const M = 60_000;

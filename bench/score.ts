@@ -1,6 +1,6 @@
 // Scoring of detection events against a scenario's labels (CONTRACTS §5). Pure.
-import type { Labels } from '../ingest/generator.js';
-import type { DetectionEvent } from '../processors/events.js';
+import type { Labels } from '../sim/generator.js';
+import type { DetectionEvent } from '../schemas/events.js';
 
 export interface Score {
   labelled: number;

@@ -1,10 +1,10 @@
 // `npx tsx bench/txn-latency.ts`: the time each step of a consume-transform-produce transaction
 // takes on a local broker, with kafkajs's retry backoff for the producer and with the 20 ms one
-// lib/transactional.ts uses (the broker answers CONCURRENT_TRANSACTIONS until the previous
+// lib/kafka/transactional.ts uses (the broker answers CONCURRENT_TRANSACTIONS until the previous
 // transaction's markers are written); and how soon a read_committed consumer sees a commit by
 // its fetch wait. Evidence for those settings; not part of `npm run bench`.
 import { startKafka } from '../deploy/local/kafka.js';
-import { Kafka, logLevel } from '../lib/kafka.js';
+import { Kafka, logLevel } from '../lib/kafka/client.js';
 
 const k = await startKafka({ port: Number(process.env.BENCH_KAFKA_PORT ?? 49092), name: 'bench-kafka', fresh: true });
 const kafka = new Kafka({ brokers: [k.brokers], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 } });

@@ -4,13 +4,13 @@
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { InvalidPostError, parsePostLine, type Post } from '../ingest/post.js';
+import { InvalidPostError, parsePostLine, type Post } from '../schemas/post.js';
 import { SingleBar } from 'cli-progress';
 import { Detection, type DetectStats } from '../processors/detect.js';
-import type { Config } from '../lib/config.js';
-import { ident, openStore, quote } from '../sinks/clickhouse/client.js';
-import { chTime } from '../sinks/clickhouse/rows.js';
-import { WatchListSchema, type Watch } from '../processors/watches.js';
+import type { Config } from '../app/config.js';
+import { openStore } from '../lib/clickhouse/client.js';
+import { WatchListSchema, type Watch } from '../schemas/watches.js';
+import { ident, quote, chTime } from '../lib/clickhouse/sql.js';
 
 export class UsageError extends Error {
   readonly code = 'usage';

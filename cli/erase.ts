@@ -1,12 +1,13 @@
 // `trendstream erase`: asks for the erasure of posts (`--post platform:id`) and of every post
 // of authors (`--author platform:author_id`) by writing the requests to the erasures topic;
 // the sinks remove the rows from ClickHouse and never write them again.
-import { parseRef, ErasureProducer, type Erasure } from '../ingest/erasure.js';
-import { loadConfig } from '../lib/config.js';
-import { createKafka, ensureTopics } from '../lib/kafka.js';
+import { loadConfig } from '../app/config.js';
+import { createKafka, ensureTopics } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { UsageError } from './detect.js';
+import { parseRef, type Erasure } from '../schemas/erasure.js';
+import { ErasureProducer } from '../lib/kafka/erasures.js';
 
 export async function runErase(o: { posts: string[]; authors: string[]; config?: string }): Promise<Erasure[]> {
   if (!o.posts.length && !o.authors.length) throw new UsageError('name at least one --post platform:id or --author platform:author_id');

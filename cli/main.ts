@@ -4,11 +4,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
 import { runDetect, UsageError } from './detect.js';
 import { runWorker } from './worker.js';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { ConfigError, loadConfig } from '../app/config.js';
 import { registerQueryCommands } from './query.js';
 import { runMigrate, runRetention, runServe } from './serve.js';
 import { runErase } from './erase.js';
-import { InvalidErasureError } from '../ingest/erasure.js';
+import { InvalidErasureError } from '../schemas/erasure.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);

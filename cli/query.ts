@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './detect.js';
-import { WatchListSchema } from '../processors/watches.js';
+import { WatchListSchema } from '../schemas/watches.js';
 import { fieldErrors } from '../serve/watch-store.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';

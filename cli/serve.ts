@@ -2,15 +2,15 @@
 // embedded), and `trendstream migrate`. In embedded mode the demo process serves them,
 // since one process owns the store.
 import Fastify from 'fastify';
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../app/config.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { registerOps } from '../lib/ops.js';
 import { registerApi } from '../serve/api.js';
 import { registerDashboard } from '../serve/dashboard.js';
 import { WatchStore } from '../serve/watch-store.js';
-import { migrate, openStore } from '../sinks/clickhouse/client.js';
-import { ddl } from '../sinks/clickhouse/ddl.js';
+import { migrate, openStore } from '../lib/clickhouse/client.js';
+import { ddl } from '../lib/clickhouse/ddl.js';
 import { runRetention as applyRetention } from '../sinks/clickhouse/retention.js';
 import { readWatches } from './detect.js';
 

@@ -2,10 +2,10 @@
 // processes share partitions through their consumer groups) and for the fault suite.
 // SIGTERM/SIGINT stop it gracefully within the configured deadline: stop fetching, finish
 // and commit in-flight batches, close clients, flush logs. Exit 0 after a clean stop.
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../app/config.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
-import { startPipeline, type Role } from '../lib/pipeline.js';
+import { startPipeline, type Role } from '../app/pipeline.js';
 import { readWatches } from './detect.js';
 import { WatchStore } from '../serve/watch-store.js';
 

@@ -5,69 +5,11 @@
 // apply them (sinks/clickhouse/erasure.ts).
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import type { Metrics } from '../lib/metrics.js';
-import { AvroCodec, loadSchema } from '../schemas/avro.js';
+import type { ErasureProducer } from '../lib/kafka/erasures.js';
+import { Ref, type Erasure } from '../schemas/erasure.js';
 import { tokenAccepted } from './http.js';
-import { LIMITS, PLATFORM } from './post.js';
-
-export interface Erasure {
-  kind: 'post' | 'author';
-  platform: string;
-  /** The post id (kind post) or the author id (kind author). */
-  id: string;
-  requested_at: number;
-  /** Who asked: `http`, `cli`, or the streaming source that saw the deletion. */
-  source: string;
-  /** A post of an erased author, recorded by a sink (never asked for directly). */
-  derived: boolean;
-}
-
-let codec: AvroCodec<Erasure> | undefined;
-export const erasureCodec = (): AvroCodec<Erasure> => (codec ??= new AvroCodec<Erasure>(loadSchema('erasure.v1')));
-
-/** The compaction key: one record per erased post or author, however often it is asked for. */
-export const erasureKey = (e: Pick<Erasure, 'kind' | 'platform' | 'id'>): string => `${e.kind}:${e.platform}:${e.id}`;
-
-export class InvalidErasureError extends Error {
-  readonly code = 'invalid_erasure';
-  constructor(message: string) { super(message); this.name = 'InvalidErasureError'; }
-}
-
-const Ref = z.object({ platform: z.string().regex(PLATFORM, 'must be a lowercase platform name like "mastodon"'), id: z.string().min(1).max(LIMITS.idChars) });
-
-/** Parses `platform:id` (the id may contain colons; the platform cannot). */
-export function parseRef(text: string, what = 'reference'): { platform: string; id: string } {
-  const i = text.indexOf(':');
-  const r = Ref.safeParse({ platform: text.slice(0, Math.max(i, 0)), id: text.slice(i + 1) });
-  if (i < 0 || !r.success) {
-    const why = i < 0 || !r.error ? 'no colon' : r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ');
-    throw new InvalidErasureError(`${what} ${JSON.stringify(text)} must look like platform:id (e.g. mastodon:109876543210): ${why}`);
-  }
-  return r.data;
-}
-
-/** Writes erasure requests to the `erasures` topic (idempotent producer, acks from all in-sync replicas). */
-export class ErasureProducer {
-  private readonly producer: Producer;
-
-  constructor(kafka: Kafka, private readonly topic: string, private readonly metrics: Metrics) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
-  }
-
-  async start(): Promise<void> { await this.producer.connect(); }
-
-  /** Resolves once Kafka acknowledged every request: from then on no sink writes those rows again. */
-  async send(erasures: readonly Erasure[]): Promise<void> {
-    if (!erasures.length) return;
-    const c = erasureCodec();
-    await this.producer.send({ topic: this.topic, acks: -1, messages: erasures.map((e) => ({ key: erasureKey(e), value: c.encode(e) })) });
-    for (const e of erasures) if (!e.derived) this.metrics.erasureRequests.inc({ kind: e.kind });
-  }
-
-  async close(): Promise<void> { await this.producer.disconnect(); }
-}
 
 const Body = z.object({
   posts: z.array(Ref.strict()).max(10_000).default([]),

@@ -4,8 +4,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../lib/metrics.js';
-import { InvalidPostError, toPost, type Post } from './post.js';
-import type { PostProducer, Rejected } from './producer.js';
+import { InvalidPostError, toPost, type Post } from '../schemas/post.js';
+import type { PostProducer } from './producer.js';
+import type { Rejected } from '../schemas/dlq.js';
 
 export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number }
 

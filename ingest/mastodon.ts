@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
-import { extractHashtags } from '../processors/text/normalise.js';
-import { InvalidPostError, toPost } from './post.js';
+import { extractHashtags } from '../schemas/normalise.js';
+import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
   aborted, Backoff, Batcher, languageTag, pause, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
 } from './source-kit.js';

@@ -1,30 +1,11 @@
 // The Kafka producer side of ingest: valid posts go to `posts` as Avro single-object
 // records keyed by `platform:id`; rejected input goes to `posts-dlq` with its original
 // bytes and the reason in headers. Idempotent producer, acks from all in-sync replicas.
-import type { Kafka, Message, Producer } from 'kafkajs';
-import { AvroCodec, loadSchema } from '../schemas/avro.js';
+import type { Kafka, Producer } from 'kafkajs';
+import { dlqMessage, type Rejected } from '../schemas/dlq.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { Topics } from '../lib/kafka.js';
-import { postKey, type Post } from './post.js';
-
-export interface PostRecord extends Post { ingested_at: number }
-
-let codec: AvroCodec<PostRecord> | undefined;
-/** The codec of the `posts` topic (reader: the current schema, accepting every older version). */
-export const postCodec = (): AvroCodec<PostRecord> => (codec ??= new AvroCodec<PostRecord>(loadSchema('post.v1')));
-
-/** A rejected input: what it was (bytes as received), why, and where it came from. */
-export interface Rejected { raw: Buffer | string; code: string; reason: string; source: string; line?: number }
-
-export function dlqMessage(r: Rejected): Message {
-  return {
-    value: typeof r.raw === 'string' ? Buffer.from(r.raw) : r.raw,
-    headers: {
-      reason: r.code, detail: r.reason.slice(0, 1000), source: r.source,
-      ...(r.line !== undefined ? { line: String(r.line) } : {}), rejected_at: new Date().toISOString(),
-    },
-  };
-}
+import { postCodec, postKey, type Post } from '../schemas/post.js';
+import type { Topics } from '../schemas/topics.js';
 
 export class PostProducer {
   private readonly producer: Producer;

@@ -4,8 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { Post } from './post.js';
-import type { Rejected } from './producer.js';
+import type { Post } from '../schemas/post.js';
+import type { Rejected } from '../schemas/dlq.js';
 
 /** Where a source hands its output. Both callbacks may be retried with the same arguments. */
 export interface SourceOutput {

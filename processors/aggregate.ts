@@ -2,42 +2,18 @@
 // watches) and pre-aggregate per (key, minute) into mergeable Aggregates, where key is
 // `t:<hashtag>` or `w:<watch id>`. Merging is order-independent, so the live pipeline with
 // any batching and partitioning builds exactly the minute aggregates `detect` builds.
-import type { Post } from '../ingest/post.js';
-import { hash32, Kmv } from './sketch.js';
-import { analyseText, type TextScores } from './text/sentiment.js';
-import { simhash } from './text/simhash.js';
+import { ALL_KEY, byText, bySample, emptyAggregate, SAMPLES, tagKey, TEXT_SAMPLE, watchKey, type Aggregate, type Sample } from '../schemas/counts.js';
+import type { EnrichedPost } from '../schemas/enriched.js';
+import type { Post } from '../schemas/post.js';
+import { hash32 } from '../schemas/sketch.js';
+import type { WatchMatcher } from '../schemas/watches.js';
 import { minuteOf } from './stream-time.js';
-import type { WatchMatcher } from './watches.js';
+import { analyseText } from './text/sentiment.js';
+import { simhash } from './text/simhash.js';
 
-export interface Sample { platform: string; id: string; score: number; negative: boolean }
-export interface TextSig { id_hash: number; simhash: number }
-
-/** Everything the detectors need about one key in one minute. Counts are exact sums. */
-export interface Aggregate {
-  key: string;
-  minute: number;
-  posts: number;
-  authors: Kmv;
-  young: number;
-  negative: number;
-  positive: number;
-  toxic: number;
-  sentiment_milli: number;
-  arousal_milli: number;
-  pressure: number;
-  texts: TextSig[];
-  samples: Sample[];
-}
-
-export const TEXT_SAMPLE = 16;
-export const SAMPLES = 3;
 const YOUNG_MS = 30 * 86_400_000;
 
-export interface Enriched {
-  post: Post;
-  lang: string;
-  scores: TextScores;
-  watches: string[];
+export interface Enriched extends EnrichedPost {
   mentioned: string[];
   /** Hashes computed once per post, whatever number of keys it counts for. */
   authorHash: number;
@@ -52,37 +28,6 @@ export function enrich(post: Post, matcher: WatchMatcher | null): Enriched {
   const m = matcher ? matcher.match(post) : { watches: [], mentioned: [] };
   const young = (post.author.created_at !== null && post.created_at - post.author.created_at < YOUNG_MS) || post.author.followers === 0;
   return { post, lang, scores, watches: m.watches, mentioned: m.mentioned, authorHash: hash32(post.author.id), idHash: hash32(`${post.platform}:${post.id}`), young };
-}
-
-export const tagKey = (tag: string): string => `t:${tag}`;
-/** The key of the whole stream's per-minute volume; stage A sends it to every stage B partition. */
-export const ALL_KEY = 'g:all';
-export const watchKey = (id: string): string => `w:${id}`;
-
-export function emptyAggregate(key: string, minute: number): Aggregate {
-  return { key, minute, posts: 0, authors: new Kmv(), young: 0, negative: 0, positive: 0, toxic: 0,
-    sentiment_milli: 0, arousal_milli: 0, pressure: 0, texts: [], samples: [] };
-}
-
-const byText = (a: TextSig, b: TextSig): number => a.id_hash - b.id_hash || a.simhash - b.simhash;
-const bySample = (a: Sample, b: Sample): number =>
-  Number(b.negative) - Number(a.negative) || b.score - a.score || (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** Merges `src` into `dst` (same key and minute). Order-independent. */
-export function mergeInto(dst: Aggregate, src: Aggregate): void {
-  dst.posts += src.posts;
-  dst.authors.merge(src.authors);
-  dst.young += src.young;
-  dst.negative += src.negative;
-  dst.positive += src.positive;
-  dst.toxic += src.toxic;
-  dst.sentiment_milli += src.sentiment_milli;
-  dst.arousal_milli += src.arousal_milli;
-  dst.pressure += src.pressure;
-  if (src.texts.length) {
-    dst.texts = [...dst.texts, ...src.texts].sort(byText).slice(0, TEXT_SAMPLE);
-  }
-  if (src.samples.length) dst.samples = [...dst.samples, ...src.samples].sort(bySample).slice(0, SAMPLES);
 }
 
 /** Adds one enriched post to an aggregate. */

@@ -1,12 +1,12 @@
 // The detectors behind one decided minute (trends, then firestorm alerts), and the
 // in-process run over a finite post stream that `trendstream detect` and `eval` use: one
 // intake, one window, the same code stage B runs — so live and offline agree.
-import type { Post } from '../ingest/post.js';
-import type { DetectionEvent } from './events.js';
+import type { Post } from '../schemas/post.js';
+import type { DetectionEvent } from '../schemas/events.js';
 import { PostIntake } from './intake.js';
 import { DEFAULT_FIRESTORM, FirestormDetector, type FirestormConfig } from './firestorm.js';
 import { DEFAULT_TRENDS, TrendDetector, type TrendConfig } from './velocity.js';
-import { WatchMatcher, type Watch } from './watches.js';
+import { WatchMatcher, type Watch } from '../schemas/watches.js';
 import { MinuteWindows, type MinuteDecision } from './windows.js';
 
 export interface DetectOptions {

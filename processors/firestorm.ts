@@ -3,12 +3,12 @@
 // authors not seen before (firestorm crowds are ad hoc) and pressure on the target's
 // handles, mapped to a severity of 1–6; an alert lifecycle with hysteresis and explained
 // reasons. Pure: driven by MinuteDecisions, identically by stage B and `detect`.
-import { ALL_KEY, type Aggregate, type Sample } from './aggregate.js';
-import { isoSeconds, round, type AlertEvent, type Reason } from './events.js';
+import { isoSeconds, round, SEVERITY_TEXT, type AlertEvent, type Reason } from '../schemas/events.js';
 import { authenticity, distinctAuthors } from './signals.js';
 import { MINUTE } from './stream-time.js';
-import type { Watch } from './watches.js';
+import type { Watch } from '../schemas/watches.js';
 import type { MinuteDecision } from './windows.js';
+import { ALL_KEY, type Aggregate, type Sample } from '../schemas/counts.js';
 
 export interface FirestormConfig {
   /** Minutes the current activity is measured over. */
@@ -27,8 +27,6 @@ export interface FirestormConfig {
 export const DEFAULT_FIRESTORM: FirestormConfig = {
   windowMinutes: 3, warmupMinutes: 10, halfLifeMinutes: 240, floorShare: 2e-4, resolveMinutes: 20, priorNegativeShare: 0.25,
 };
-
-export const SEVERITY_TEXT = ['', 'a few critical voices', 'growing criticism', 'firestorm building', 'firestorm', 'severe firestorm', 'out of control, everywhere'];
 
 /** Authors seen recently, as two rotating Bloom filters (today's and yesterday's). */
 class SeenAuthors {

@@ -1,10 +1,11 @@
 // Per-partition intake of stage A (and of `detect`, as one partition): the stream clock,
 // the late-post rule and de-duplication by (platform, id), in front of the AggregateBuilder.
 // Pure and shared, so the live pipeline and `detect` treat every post identically.
-import { postKey, type Post } from '../ingest/post.js';
-import { AggregateBuilder, enrich, type Aggregate, type Enriched } from './aggregate.js';
+import { postKey, type Post } from '../schemas/post.js';
+import { AggregateBuilder, enrich, type Enriched } from './aggregate.js';
 import { DEFAULT_CLOCK, MINUTE, minuteOf, StreamClock } from './stream-time.js';
-import type { WatchMatcher } from './watches.js';
+import type { WatchMatcher } from '../schemas/watches.js';
+import type { Aggregate } from '../schemas/counts.js';
 
 export type Verdict = 'accepted' | 'duplicate' | 'late';
 

@@ -1,9 +1,9 @@
 // Signals shared by the trend and firestorm detectors: distinct authors over a run of
 // minutes, and whether activity looks driven by bots, fake profiles or a click farm.
 // Pure functions over minute Aggregates.
-import type { Aggregate } from './aggregate.js';
-import { Kmv } from './sketch.js';
+import { Kmv } from '../schemas/sketch.js';
 import { hamming } from './text/simhash.js';
+import type { Aggregate } from '../schemas/counts.js';
 
 /** Distinct authors over several minutes (merged sketches). */
 export function distinctAuthors(aggs: readonly Aggregate[]): number {

@@ -4,15 +4,16 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { Topics } from '../lib/kafka.js';
-import { dlqMessage, postCodec } from '../ingest/producer.js';
-import { ALL_KEY } from './aggregate.js';
-import { encodeCounts } from './counts-codec.js';
+import { encodeCounts } from '../schemas/counts-codec.js';
 import { PostIntake } from './intake.js';
 import { minuteOf, StreamClock } from './stream-time.js';
-import type { BatchOutput, PartitionHandler } from '../lib/transactional.js';
-import type { WatchMatcher } from './watches.js';
+import type { BatchOutput, PartitionHandler } from '../lib/kafka/transactional.js';
+import type { WatchMatcher } from '../schemas/watches.js';
 import { SchemaError } from '../schemas/avro.js';
+import type { Topics } from '../schemas/topics.js';
+import { dlqMessage } from '../schemas/dlq.js';
+import { postCodec } from '../schemas/post.js';
+import { ALL_KEY } from '../schemas/counts.js';
 
 export interface StageAOptions {
   topics: Topics;

@@ -7,15 +7,15 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
-import type { Topics } from '../lib/kafka.js';
-import type { BatchOutput, PartitionHandler } from '../lib/transactional.js';
-import { ALL_KEY } from './aggregate.js';
-import { decodeCounts, encodeCounts } from './counts-codec.js';
+import type { BatchOutput, PartitionHandler } from '../lib/kafka/transactional.js';
+import { decodeCounts, encodeCounts } from '../schemas/counts-codec.js';
 import { Detectors, type DetectOptions } from './detect.js';
-import { encodeEvent } from './events-codec.js';
-import type { Watch } from './watches.js';
+import { encodeEvent } from '../schemas/events-codec.js';
+import type { Watch } from '../schemas/watches.js';
 import { DEFAULT_TRENDS } from './velocity.js';
 import { MinuteWindows } from './windows.js';
+import type { Topics } from '../schemas/topics.js';
+import { ALL_KEY } from '../schemas/counts.js';
 
 export interface StageBOptions {
   topics: Topics;

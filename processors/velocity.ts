@@ -4,12 +4,12 @@
 // a count-aware significance, acceleration and a minimum support. Bounded memory: detailed
 // state for at most `capacity` tags; the long tail lives in a decayed Count-Min sketch.
 // Pure: driven by MinuteDecisions, identically by stage B and `detect`.
-import { ALL_KEY, type Aggregate } from './aggregate.js';
-import { isoSeconds, round, type TrendEvent } from './events.js';
+import { isoSeconds, round, type TrendEvent } from '../schemas/events.js';
 import { poissonLog10Tail } from './poisson.js';
 import { authenticity, distinctAuthors } from './signals.js';
 import { MINUTE } from './stream-time.js';
 import type { MinuteDecision } from './windows.js';
+import { ALL_KEY, type Aggregate } from '../schemas/counts.js';
 
 export interface TrendConfig {
   /** Minutes of stream the detector only learns from before the first trend may start. */

@@ -2,8 +2,8 @@
 // tracks the watermark as the minimum of the upstream sources' stream times minus the
 // allowed lateness, and decides each minute, in order, once the watermark has passed it.
 // Pure: the live stage B and `detect` drive it the same way and get the same decisions.
-import { type Aggregate, emptyAggregate, mergeInto } from './aggregate.js';
 import { MINUTE } from './stream-time.js';
+import { type Aggregate, emptyAggregate, mergeInto } from '../schemas/counts.js';
 
 /** A closed minute: every key's complete aggregate, sorted by key. */
 export interface MinuteDecision {

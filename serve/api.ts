@@ -7,12 +7,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../lib/log.js';
-import { isoSeconds, type Reason } from '../processors/events.js';
-import { normaliseHashtag } from '../processors/text/normalise.js';
-import { WatchListSchema, WatchSchema } from '../processors/watches.js';
-import { ident, quote, type Store } from '../sinks/clickhouse/client.js';
-import { chTime } from '../sinks/clickhouse/rows.js';
+import { isoSeconds, type Reason } from '../schemas/events.js';
+import { normaliseHashtag } from '../schemas/normalise.js';
+import { WatchListSchema, WatchSchema } from '../schemas/watches.js';
+import type { Store } from '../lib/clickhouse/client.js';
 import { fieldErrors, WatchListError, type FieldError, type WatchStore } from './watch-store.js';
+import { ident, quote, chTime } from '../lib/clickhouse/sql.js';
 
 /** Settings of the query API, for the config schema (`api` section) and the `serve` worker. */
 export const ApiConfigSchema = z.object({

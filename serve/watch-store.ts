@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unl
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Logger } from '../lib/log.js';
-import { WatchListSchema, type Watch } from '../processors/watches.js';
+import { WatchListSchema, type Watch } from '../schemas/watches.js';
 
 /** A field of a watch list that failed validation: `path` like `0.id`. */
 export interface FieldError { path: string; message: string }

@@ -2,16 +2,15 @@
 // signed with HMAC-SHA256 over "<timestamp>.<body>", the event id as idempotency key. One
 // consumer group per channel: a dead endpoint pauses only its own channel, offsets commit
 // only after delivery, so every alert is redelivered once the endpoint returns.
-import { exitOnFatalCrash, trackLag } from '../lib/kafka.js';
+import { exitOnFatalCrash, trackLag } from '../lib/kafka/client.js';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
-import { decodeEvent } from '../processors/events-codec.js';
-import type { AlertEvent } from '../processors/events.js';
-import { SEVERITY_TEXT } from '../processors/firestorm.js';
-import type { Watch } from '../processors/watches.js';
+import { decodeEvent } from '../schemas/events-codec.js';
+import { type AlertEvent, SEVERITY_TEXT } from '../schemas/events.js';
+import type { Watch } from '../schemas/watches.js';
 
 export interface Channel {
   name: string;

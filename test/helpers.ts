@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
-import { loadConfig, type Config, type ConfigInput } from '../lib/config.js';
+import { loadConfig, type Config, type ConfigInput } from '../app/config.js';
 import { createLogger } from '../lib/log.js';
 
 let n = 0;

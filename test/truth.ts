@@ -1,5 +1,5 @@
 // Ground truth from generated posts: what ClickHouse must hold once the pipeline caught up.
-import { postKey, type Post } from '../ingest/post.js';
+import { postKey, type Post } from '../schemas/post.js';
 import { minuteOf } from '../processors/stream-time.js';
 
 /** Distinct posts and per-(hashtag, minute) post counts, duplicates counted once. */

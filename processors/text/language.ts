@@ -5,7 +5,7 @@
 //
 // Hashtags, mentions and URLs carry no language evidence and are ignored by `detectLanguage`.
 
-import { fold } from './normalise.js';
+import { fold } from '../../schemas/normalise.js';
 
 export const LANGS = ['de', 'en', 'fr', 'es', 'it', 'nl'] as const;
 export type Lang = (typeof LANGS)[number];

@@ -15,7 +15,7 @@
  * - English entries are base forms; `sentiment.ts` strips -s, -ed, -ing, -ly, -er, -est.
  * - Everything here is built once at module load; nothing is allocated per call.
  */
-import { fold } from './normalise.js';
+import { fold } from '../../schemas/normalise.js';
 
 /** Sentiment (s, -1..1) and toxicity (t, 0..1) of a word or phrase. */
 export interface LexEntry {

@@ -23,21 +23,7 @@ import {
   T_BREAK, T_CAPS, T_ELONG, T_EXCL, T_HASHPART, T_HASHTAG, T_HASHWHOLE, type TokenBuffer,
 } from './language.js';
 import { DE, EMOJI, EN, MIXED, type LanguageLexicon, type LexEntry, type Phrase } from './lexicon.js';
-
-export interface TextScores {
-  /** -1 (very negative) .. 1 (very positive). */
-  sentiment: number;
-  /** sentiment <= -0.15 */
-  negative: boolean;
-  /** sentiment >= 0.15 */
-  positive: boolean;
-  /** toxicity >= 0.5 */
-  toxic: boolean;
-  /** 0..1: insults, profanity, calls to boycott or resign. */
-  toxicity: number;
-  /** 0..1: capitals, '!!!', intensifiers, angry emoji, strong words. */
-  arousal: number;
-}
+import type { TextScores } from '../../schemas/enriched.js';
 
 /** Thresholds of the `negative` / `positive` / `toxic` flags. */
 export const SENTIMENT_THRESHOLD = 0.15;

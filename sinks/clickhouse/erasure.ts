@@ -12,12 +12,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { erasureCodec, ErasureProducer, type Erasure } from '../../ingest/erasure.js';
-import { exitOnFatalCrash } from '../../lib/kafka.js';
+import { exitOnFatalCrash } from '../../lib/kafka/client.js';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
-import { ident, quote, type Store } from './client.js';
-import { alterTarget } from './ddl.js';
+import type { Store } from '../../lib/clickhouse/client.js';
+import { alterTarget } from '../../lib/clickhouse/ddl.js';
+import { erasureCodec, type Erasure } from '../../schemas/erasure.js';
+import { ErasureProducer } from '../../lib/kafka/erasures.js';
+import { ident, quote } from '../../lib/clickhouse/sql.js';
 
 type Rows = Map<string, Record<string, unknown>[]>;
 interface Ref { platform: string; id: string }

@@ -5,8 +5,9 @@
 // retention`). A partition is dropped only when every row it can hold is expired.
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
-import { ident, quote, type Store } from './client.js';
-import { alterTarget, tableDefs } from './ddl.js';
+import type { Store } from '../../lib/clickhouse/client.js';
+import { alterTarget, tableDefs } from '../../lib/clickhouse/ddl.js';
+import { ident, quote } from '../../lib/clickhouse/sql.js';
 
 const DAY = 86_400_000;
 

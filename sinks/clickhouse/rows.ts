@@ -1,29 +1,11 @@
 // Row mappers from topic records to ClickHouse table rows (JSONEachRow). Pure.
-import type { PostRecord } from '../../ingest/producer.js';
-import type { Aggregate, Enriched } from '../../processors/aggregate.js';
-import type { DetectionEvent } from '../../processors/events.js';
+import { chTime } from '../../lib/clickhouse/sql.js';
+import type { EnrichedPost } from '../../schemas/enriched.js';
+import type { DetectionEvent } from '../../schemas/events.js';
+import type { PostRecord } from '../../schemas/post.js';
+import type { Aggregate } from '../../schemas/counts.js';
 
-const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-/** `YYYY-MM-DD ` by day number; bounded (posts, their authors' sign-ups and ingest times span a few thousand days). */
-const days = new Map<number, string>();
-/**
- * `YYYY-MM-DD hh:mm:ss` in UTC: the DateTime text every ClickHouse version parses. The date part
- * is formatted once per day, not per call (three calls per post were 10 % of the sink's CPU).
- */
-export function chTime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const d = Math.floor(s / 86_400);
-  let date = days.get(d);
-  if (date === undefined) {
-    date = new Date(d * 86_400_000).toISOString().slice(0, 11).replace('T', ' ');
-    if (days.size >= 8192) days.clear();
-    days.set(d, date);
-  }
-  const r = s - d * 86_400;
-  return `${date}${TWO[Math.floor(r / 3600)]}:${TWO[Math.floor(r / 60) % 60]}:${TWO[r % 60]}`;
-}
-
-export function postRow(e: Enriched & { post: PostRecord }): Record<string, unknown> {
+export function postRow(e: EnrichedPost & { post: PostRecord }): Record<string, unknown> {
   const p = e.post;
   return {
     platform: p.platform, id: p.id,

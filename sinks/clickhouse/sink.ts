@@ -4,11 +4,11 @@
 // offsets only after ClickHouse acknowledged the insert that held its rows. Replays after a
 // crash write the same rows again; Replacing engines and FINAL make that idempotent. Rows of
 // erased posts and authors are dropped before the insert, never written (erasure.ts).
-import { exitOnFatalCrash, trackLag } from '../../lib/kafka.js';
+import { exitOnFatalCrash, trackLag } from '../../lib/kafka/client.js';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
-import type { Store } from './client.js';
+import type { Store } from '../../lib/clickhouse/client.js';
 import type { Erasures } from './erasure.js';
 
 /** Rows per table. */

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVAL_WATCHES } from '../../bench/scenarios.js';
-import { generate } from '../../ingest/generator.js';
-import { postToJson, type Post } from '../../ingest/post.js';
+import { generate } from '../../sim/generator.js';
+import { postToJson, type Post } from '../../schemas/post.js';
 import { detectPosts } from '../../processors/detect.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');

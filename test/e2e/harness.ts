@@ -1,6 +1,6 @@
 // The fault suite's workload feeder; worker processes come from deploy/local/workers.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Post } from '../../ingest/post.js';
+import type { Post } from '../../schemas/post.js';
 import type { PostProducer } from '../../ingest/producer.js';
 
 export { startWorker, stopWorker, watchesFile, workerEnv, type Worker } from '../../deploy/local/workers.js';

@@ -3,11 +3,11 @@
 // posts and per-(hashtag, minute) counts equal to the generator's truth; the same posts
 // sent a second time change no count.
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../ingest/generator.js';
-import type { Post } from '../../ingest/post.js';
+import { generate } from '../../sim/generator.js';
+import type { Post } from '../../schemas/post.js';
 import { Metrics } from '../../lib/metrics.js';
-import { startPipeline } from '../../lib/pipeline.js';
-import type { Store } from '../../sinks/clickhouse/client.js';
+import { startPipeline } from '../../app/pipeline.js';
+import type { Store } from '../../lib/clickhouse/client.js';
 import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
 import { closingPosts, countTruth } from '../truth.js';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { Metrics } from '../../lib/metrics.js';
-import { startPipeline } from '../../lib/pipeline.js';
+import { startPipeline } from '../../app/pipeline.js';
 import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';

@@ -4,11 +4,11 @@
 // of the two busy ones are decided with exact counts. A partition that then gets posts takes
 // part again, and its posts count.
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../ingest/generator.js';
-import { postKey, type Post } from '../../ingest/post.js';
-import { murmur2 } from '../../lib/kafkajs-patch.js';
+import { generate } from '../../sim/generator.js';
+import { postKey, type Post } from '../../schemas/post.js';
+import { murmur2 } from '../../lib/kafka/patch.js';
 import { Metrics } from '../../lib/metrics.js';
-import { startPipeline } from '../../lib/pipeline.js';
+import { startPipeline } from '../../app/pipeline.js';
 import { minuteOf } from '../../processors/stream-time.js';
 import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
 import { countTruth } from '../truth.js';

@@ -3,10 +3,10 @@
 // second run has nothing to do. Embedded chdb (current ClickHouse) gets a TTL instead.
 import { inject, describe, expect, it } from 'vitest';
 import { Metrics } from '../../lib/metrics.js';
-import { migrate, openStore, type Store } from '../../sinks/clickhouse/client.js';
-import { chTime } from '../../sinks/clickhouse/rows.js';
+import { migrate, openStore, type Store } from '../../lib/clickhouse/client.js';
 import { runRetention } from '../../sinks/clickhouse/retention.js';
 import { testConfig, uniqueName } from '../helpers.js';
+import { chTime } from '../../lib/clickhouse/sql.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00Z');
 const DAY = 86_400_000;

@@ -2,7 +2,7 @@
 // flight go into one insert per table, a batch is released only once that insert is
 // acknowledged, and a failed insert fails every batch that waited on it (they are retried).
 import { inject, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../sinks/clickhouse/client.js';
+import { openStore, type Store } from '../../lib/clickhouse/client.js';
 import { SharedInsert, type Tables } from '../../sinks/clickhouse/sink.js';
 import { uniqueName } from '../helpers.js';
 

@@ -1,16 +1,16 @@
 // Exactly-once under group churn: transactional workers join and leave one group while input
 // flows, so partitions move between them mid-batch, mid-takeover and mid-replay. Every input
 // offset must be covered by exactly one committed output, and the committed offsets must
-// reach the end. (Guards the takeover rule in lib/transactional.ts: offsets commit with the
+// reach the end. (Guards the takeover rule in lib/kafka/transactional.ts: offsets commit with the
 // group generation, and a new owner reads them only once no transaction holds them open.)
-// Before that, the two KIP-447 rules themselves on the broker (lib/kafkajs-kip447.ts).
+// Before that, the two KIP-447 rules themselves on the broker (lib/kafka/kip447.ts).
 import { inject, it, expect } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from '../../lib/kafka.js';
+import { Kafka, logLevel } from '../../lib/kafka/client.js';
 import { Metrics } from '../../lib/metrics.js';
-import { committedOffsets, sendOffsets, type GroupMember } from '../../lib/kafkajs-kip447.js';
-import { TransactionalWorker, type BatchOutput, type PartitionHandler } from '../../lib/transactional.js';
+import { committedOffsets, sendOffsets, type GroupMember } from '../../lib/kafka/kip447.js';
+import { TransactionalWorker, type BatchOutput, type PartitionHandler } from '../../lib/kafka/transactional.js';
 import { testLogger, uniqueName, waitFor } from '../helpers.js';
 
 const PARTITIONS = 6;

@@ -2,7 +2,7 @@
 // cluster (clickhouse.cluster) Replicated tables per shard behind Distributed tables under
 // the names the code queries. The cluster text was checked once on 18.16 with ZooKeeper.
 import { describe, expect, it } from 'vitest';
-import { alterTarget, ddl, migrationStatements, SHARDING_KEYS, tableDefs } from '../../sinks/clickhouse/ddl.js';
+import { alterTarget, ddl, migrationStatements, SHARDING_KEYS, tableDefs } from '../../lib/clickhouse/ddl.js';
 
 const flat = (s: string) => s.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/ \)/g, ')').trim();
 

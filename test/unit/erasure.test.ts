@@ -2,8 +2,10 @@
 // has redacted, which late requests concern rows just written, and the mutations' SQL.
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { erasureCodec, erasureKey, parseRef, registerErasures, type Erasure, type ErasureProducer } from '../../ingest/erasure.js';
+import { registerErasures } from '../../ingest/erasure.js';
 import { alertsUpdateSql, concerning, erasedPostsWhere, ErasureSet, filterErased, redactSamples } from '../../sinks/clickhouse/erasure.js';
+import { erasureCodec, erasureKey, parseRef, type Erasure } from '../../schemas/erasure.js';
+import type { ErasureProducer } from '../../lib/kafka/erasures.js';
 
 const req = (kind: 'post' | 'author', platform: string, id: string, derived = false): Erasure => ({ kind, platform, id, requested_at: 0, source: 'test', derived });
 const post = (platform: string, id: string, author_id: string) => ({ platform, id, author_id, text: `post ${id}` });

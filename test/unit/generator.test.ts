@@ -7,10 +7,10 @@ import { describe, it, expect } from 'vitest';
 import {
   backgroundTags, generate, generateTimed, labelsFor, mulberry32, rhythmFactor, writeScenario,
   type GeneratorEvent, type GeneratorOptions,
-} from '../../ingest/generator.js';
-import { postToJson, toPost, type Post } from '../../ingest/post.js';
-import { extractHashtags, extractMentions } from '../../processors/text/normalise.js';
-import { WatchMatcher, WatchSchema } from '../../processors/watches.js';
+} from '../../sim/generator.js';
+import { postToJson, toPost, type Post } from '../../schemas/post.js';
+import { extractHashtags, extractMentions } from '../../schemas/normalise.js';
+import { WatchMatcher, WatchSchema } from '../../schemas/watches.js';
 
 const START = Date.parse('2026-11-27T09:00:00Z'); // a Friday
 const MIN = 60_000;

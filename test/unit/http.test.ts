@@ -44,7 +44,7 @@ describe('bearer tokens', () => {
 
 describe('fuzzed bodies', () => {
   it('answers every mutated line with a post or a reason, never an exception, and keeps every valid line', async () => {
-    const { mulberry32 } = await import('../../ingest/generator.js');
+    const { mulberry32 } = await import('../../sim/generator.js');
     const rnd = mulberry32(42);
     const valid = JSON.stringify({ id: 'base', created_at: '2026-11-27T11:00:00Z', author: { id: 'a', followers: 3 }, text: 'Grüße #Fußball @DB_Bahn', metrics: { likes: 1 } });
     const mutate = (s: string): Buffer => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { Partitioners } from '../../lib/kafka.js';
-import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2, patched } from '../../lib/kafkajs-patch.js';
+import { Partitioners } from '../../lib/kafka/client.js';
+import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2, patched } from '../../lib/kafka/patch.js';
 
 const require = createRequire(import.meta.url);
 

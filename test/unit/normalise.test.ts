@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractHashtags, extractMentions, fold, normaliseHandle, normaliseHashtag } from '../../processors/text/normalise.js';
+import { extractHashtags, extractMentions, fold, normaliseHandle, normaliseHashtag } from '../../schemas/normalise.js';
 
 describe('hashtag normalisation (CONTRACTS §2)', () => {
   it('folds ß to ss so #Fußball, #FUSSBALL and #fussball are one tag', () => {

@@ -4,8 +4,8 @@
 // test/integration/api.test.ts sends the same strings through a real server.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../ingest/generator.js';
-import { ident, quote } from '../../sinks/clickhouse/client.js';
+import { mulberry32 } from '../../sim/generator.js';
+import { ident, quote } from '../../lib/clickhouse/sql.js';
 
 const HOSTILE: string[] = JSON.parse(readFileSync(new URL('../fixtures/hostile-strings.json', import.meta.url), 'utf8'));
 

@@ -1,8 +1,8 @@
 // Retention's pure parts: which day and month partitions lie wholly before the cut-off, and
 // the configuration (days per table, env mapping, errors that name the field).
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import { tableDefs } from '../../sinks/clickhouse/ddl.js';
+import { loadConfig } from '../../app/config.js';
+import { tableDefs } from '../../lib/clickhouse/ddl.js';
 import { expiredPartitions, partitionEnd } from '../../sinks/clickhouse/retention.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00Z');

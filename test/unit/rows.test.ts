@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chTime } from '../../sinks/clickhouse/rows.js';
+import { chTime } from '../../lib/clickhouse/sql.js';
 
 describe('chTime', () => {
   const reference = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');

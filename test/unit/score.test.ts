@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quantile, scoreKind } from '../../bench/score.js';
-import type { Labels } from '../../ingest/generator.js';
-import type { DetectionEvent, TrendEvent } from '../../processors/events.js';
+import type { Labels } from '../../sim/generator.js';
+import type { DetectionEvent, TrendEvent } from '../../schemas/events.js';
 
 const trend = (hashtag: string, at: string, inauthentic = false, state: TrendEvent['state'] = 'started'): DetectionEvent => ({
   id: `trend:${hashtag}:${at}`, type: 'trend', state, hashtag, detected_at: at, window_start: at, window_end: at,

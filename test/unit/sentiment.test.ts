@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectLanguage, tokenise, tokenWords } from '../../processors/text/language.js';
-import { fold } from '../../processors/text/normalise.js';
-import { analyse, analyseText, type TextScores } from '../../processors/text/sentiment.js';
+import { fold } from '../../schemas/normalise.js';
+import { analyse, analyseText } from '../../processors/text/sentiment.js';
+import type { TextScores } from '../../schemas/enriched.js';
 
 type Label = 'negative' | 'neutral' | 'positive';
 interface Row {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../ingest/generator.js';
-import { hash32 } from '../../processors/sketch.js';
+import { generate } from '../../sim/generator.js';
+import { hash32 } from '../../schemas/sketch.js';
 import { hamming, simhash } from '../../processors/text/simhash.js';
 
 /** The definition (simhash.ts, header comment) written the plain way: the scanner must agree with it bit for bit. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hash32, Kmv, KMV_K } from '../../processors/sketch.js';
+import { hash32, Kmv, KMV_K } from '../../schemas/sketch.js';
 
 describe('KMV distinct-count sketch', () => {
   it('is exact below K, ignoring repeats', () => {

@@ -5,12 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JetstreamSource, recordToInput } from '../../ingest/jetstream.js';
 import { htmlToText, MastodonSource, parseStream, SseParser, statusToInput } from '../../ingest/mastodon.js';
-import type { Post } from '../../ingest/post.js';
-import type { Rejected } from '../../ingest/producer.js';
+import type { Post } from '../../schemas/post.js';
 import { Backoff, Batcher, RecentKeys, SourceConnectError } from '../../ingest/source-kit.js';
 import { createLogger } from '../../lib/log.js';
 import { Metrics } from '../../lib/metrics.js';
 import { fixture, splitSseFrames, startJetstreamReplay, startMastodonReplay, type Replay } from '../fixtures/replay.js';
+import type { Rejected } from '../../schemas/dlq.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const log = createLogger('silent');

@@ -1,10 +1,10 @@
 // The trend detector on synthetic minute decisions with known truth.
 import { describe, expect, it } from 'vitest';
-import { ALL_KEY, emptyAggregate, type Aggregate } from '../../processors/aggregate.js';
-import { hash32 } from '../../processors/sketch.js';
+import { hash32 } from '../../schemas/sketch.js';
 import { DEFAULT_TRENDS, TrendDetector } from '../../processors/velocity.js';
 import type { MinuteDecision } from '../../processors/windows.js';
-import { mulberry32 } from '../../ingest/generator.js';
+import { mulberry32 } from '../../sim/generator.js';
+import { ALL_KEY, emptyAggregate, type Aggregate } from '../../schemas/counts.js';
 
 const M = 60_000;
 const T0 = Date.parse('2026-11-23T00:00:00Z');

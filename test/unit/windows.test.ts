@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { emptyAggregate } from '../../processors/aggregate.js';
-import { hash32 } from '../../processors/sketch.js';
+import { hash32 } from '../../schemas/sketch.js';
 import { MinuteWindows } from '../../processors/windows.js';
+import { emptyAggregate } from '../../schemas/counts.js';
 
 const T = Date.parse('2026-11-27T10:00:00Z');
 const M = 60_000;

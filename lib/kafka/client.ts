@@ -1,45 +1,39 @@
 // Kafka at the edge: the kafkajs client (logging into pino), topic names under one
 // prefix, and topic creation with explicit partition counts (never auto-creation).
 // Import kafkajs through this module: the patch must load before kafkajs does.
-import './kafkajs-patch.js';
-import './kafkajs-kip447.js';
+import './patch.js';
+import './kip447.js';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type LogEntry } from 'kafkajs';
-import type { Config } from './config.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
+import { z } from 'zod';
+import { topicNames, type Topics } from '../../schemas/topics.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 export { Kafka, logLevel, Partitioners } from 'kafkajs';
 
-export interface Topics {
-  posts: string;
-  dlq: string;
-  counts: string;
-  minutes: string;
-  trends: string;
-  alerts: string;
-  /** Erasure requests (compacted: one record per erased post or author, kept forever). */
-  erasures: string;
-}
-
-export function topicNames(prefix: string): Topics {
-  return {
-    posts: `${prefix}posts`,
-    dlq: `${prefix}posts-dlq`,
-    counts: `${prefix}hashtag-counts`,
-    minutes: `${prefix}minute-aggregates`,
-    trends: `${prefix}trends`,
-    alerts: `${prefix}alerts`,
-    erasures: `${prefix}erasures`,
-  };
-}
+/** How to reach the brokers and what to call the topics. */
+export const KafkaConfigSchema = z.object({
+  brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]).describe('Kafka bootstrap brokers (env KAFKA_BROKERS, comma-separated); empty starts a local broker'),
+  clientId: z.string().default('trendstream'),
+  topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('Prefix of every topic name (env TRENDSTREAM_TOPIC_PREFIX)'),
+  postsPartitions: z.number().int().min(1).default(6).describe('Partitions of the posts topic: bounds stage A and the posts sink'),
+  countsPartitions: z.number().int().min(1).default(6).describe('Partitions of hashtag-counts: bounds stage B'),
+  ssl: z.boolean().default(false).describe('TLS to the brokers (env KAFKA_SSL=1)'),
+  sasl: z.object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string(),
+    password: z.string(),
+  }).strict().optional().describe('SASL credentials (env KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)'),
+}).strict();
+export type KafkaConfig = z.output<typeof KafkaConfigSchema>;
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug', [logLevel.NOTHING]: 'debug',
 };
 
-export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.clientId): Kafka {
+export function createKafka(cfg: KafkaConfig, log: Logger, clientId = cfg.clientId): Kafka {
   if (cfg.brokers.length === 0) throw new Error('kafka.brokers is empty: set KAFKA_BROKERS=host:port or let the demo start a local broker');
   const klog = log.child({ component: 'kafkajs' });
   return new Kafka({
@@ -62,7 +56,7 @@ export function createKafka(cfg: Config['kafka'], log: Logger, clientId = cfg.cl
 }
 
 /** Creates the pipeline's topics if missing, with the configured partition counts. */
-export async function ensureTopics(admin: Admin, cfg: Config['kafka']): Promise<Topics> {
+export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topics> {
   const t = topicNames(cfg.topicPrefix);
   const week = String(7 * 86_400_000);
   const want: ITopicConfig[] = [

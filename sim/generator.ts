@@ -3,9 +3,9 @@
 // lazy (one minute of event time in memory at a time); writeScenario is the only I/O.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { postToJson, type Author, type Post } from './post.js';
-import { extractHashtags, extractMentions, fold, normaliseHashtag } from '../processors/text/normalise.js';
-import type { Watch } from '../processors/watches.js';
+import { postToJson, type Author, type Post } from '../schemas/post.js';
+import { extractHashtags, extractMentions, fold, normaliseHashtag } from '../schemas/normalise.js';
+import type { Watch } from '../schemas/watches.js';
 
 export interface GeneratorOptions {
   seed: number;

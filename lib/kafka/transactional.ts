@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
-import { exitOnFatalCrash, trackLag } from './kafka.js';
-import { committedOffsets, sendOffsets, type GroupMember } from './kafkajs-kip447.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
+import { exitOnFatalCrash, trackLag } from './client.js';
+import { committedOffsets, sendOffsets, type GroupMember } from './kip447.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 
 export interface BatchOutput {
   messages: { topic: string; messages: Message[] }[];

@@ -3,30 +3,33 @@
 // subset; embedded mode runs them all, since one process owns the chdb store.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { postCodec, PostProducer, type Rejected } from '../ingest/producer.js';
-import type { Post } from '../ingest/post.js';
-import { ErasureProducer, registerErasures } from '../ingest/erasure.js';
+import { PostProducer } from '../ingest/producer.js';
+import { type Post, postCodec } from '../schemas/post.js';
+import { registerErasures } from '../ingest/erasure.js';
 import { registerIngest } from '../ingest/http.js';
 import { JetstreamSource } from '../ingest/jetstream.js';
 import { MastodonSource } from '../ingest/mastodon.js';
 import { enrich } from '../processors/aggregate.js';
-import { decodeCounts } from '../processors/counts-codec.js';
+import { decodeCounts } from '../schemas/counts-codec.js';
 import { StageA } from '../processors/stage-a.js';
 import { StageB } from '../processors/stage-b.js';
-import { WatchMatcher, type Watch } from '../processors/watches.js';
-import { migrate, openStore, type Store } from '../sinks/clickhouse/client.js';
+import { WatchMatcher, type Watch } from '../schemas/watches.js';
+import { migrate, openStore, type Store } from '../lib/clickhouse/client.js';
 import { eventRow, minuteRow, postRow } from '../sinks/clickhouse/rows.js';
-import { decodeEvent } from '../processors/events-codec.js';
+import { decodeEvent } from '../schemas/events-codec.js';
 import { Erasures } from '../sinks/clickhouse/erasure.js';
 import { RetentionJob } from '../sinks/clickhouse/retention.js';
 import { ClickHouseSink } from '../sinks/clickhouse/sink.js';
 import { AlertDelivery } from '../sinks/webhook.js';
 import type { Config } from './config.js';
-import { createKafka, ensureTopics, type Topics } from './kafka.js';
-import type { Logger } from './log.js';
-import type { Metrics } from './metrics.js';
-import { registerOps } from './ops.js';
-import { TransactionalWorker } from './transactional.js';
+import { createKafka, ensureTopics } from '../lib/kafka/client.js';
+import type { Logger } from '../lib/log.js';
+import type { Metrics } from '../lib/metrics.js';
+import { registerOps } from '../lib/ops.js';
+import { TransactionalWorker } from '../lib/kafka/transactional.js';
+import type { Rejected } from '../schemas/dlq.js';
+import { ErasureProducer } from '../lib/kafka/erasures.js';
+import type { Topics } from '../schemas/topics.js';
 
 /** `process` runs both stages; `stage-a` / `stage-b` run one (to scale or measure them apart). */
 export type Role = 'ingest' | 'process' | 'stage-a' | 'stage-b' | 'sink';

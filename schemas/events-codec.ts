@@ -1,5 +1,5 @@
 // The `trends` and `alerts` record codec: detection events in Avro, same fields as the JSON.
-import { AvroCodec, loadSchema } from '../schemas/avro.js';
+import { AvroCodec, loadSchema } from './avro.js';
 import type { AlertEvent, DetectionEvent, TrendEvent } from './events.js';
 
 interface Wire { event: { 'dev.trendstream.TrendEvent'?: TrendEvent; 'dev.trendstream.AlertEvent'?: AlertEvent } }

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ident } from './client.js';
+import { ident } from './sql.js';
 
 const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'migrations');
 
@@ -73,7 +73,7 @@ export function ddl(database: string, cluster?: string, statements = migrationSt
     if (create) {
       const [, name, columns, engine, args, rest] = create as unknown as [string, string, string, string, string, string];
       const key = SHARDING_KEYS[name];
-      if (!key) throw new Error(`table ${name} has no sharding key for cluster mode: add one to SHARDING_KEYS in sinks/clickhouse/ddl.ts`);
+      if (!key) throw new Error(`table ${name} has no sharding key for cluster mode: add one to SHARDING_KEYS in lib/clickhouse/ddl.ts`);
       const replicated = [`'/clickhouse/tables/{shard}/${db}/${name}'`, `'{replica}'`, ...(args.trim() ? [args.trim()] : [])].join(', ');
       out.push(`CREATE TABLE IF NOT EXISTS ${db}.${name}_local ON CLUSTER ${c} (${columns}) ENGINE = Replicated${engine}(${replicated}) ${rest}`.replaceAll('{db}', db));
       out.push(`CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${c} AS ${db}.${name}_local ENGINE = Distributed(${c}, ${db}, ${name}_local, ${key})`);

@@ -1,8 +1,8 @@
 // The `hashtag-counts` and `minute-aggregates` record codec: Aggregates (partials from
 // stage A, complete minutes from stage B) and stage A's progress markers, in Avro.
-import { AvroCodec, loadSchema } from '../schemas/avro.js';
-import type { Aggregate } from './aggregate.js';
+import { AvroCodec, loadSchema } from './avro.js';
 import { Kmv } from './sketch.js';
+import type { Aggregate } from './counts.js';
 
 export interface Progress { source: number; sources: number; stream_time: number }
 export type CountsRecord = { partial: Aggregate } | { progress: Progress };

@@ -1,7 +1,8 @@
 // The Post of CONTRACTS §2: validation and normalisation of input JSON into the record
 // that travels on the `posts` topic. Pure: used by every source, by `detect` and by tests.
 import { z } from 'zod';
-import { extractHashtags, extractMentions, normaliseHashtags } from '../processors/text/normalise.js';
+import { AvroCodec, loadSchema } from './avro.js';
+import { extractHashtags, extractMentions, normaliseHashtags } from './normalise.js';
 
 export interface Author {
   id: string;
@@ -141,3 +142,9 @@ export function postToJson(p: Post): Record<string, unknown> {
     author: { ...p.author, created_at: p.author.created_at === null ? null : new Date(p.author.created_at).toISOString() },
   };
 }
+
+export interface PostRecord extends Post { ingested_at: number }
+
+let codec: AvroCodec<PostRecord> | undefined;
+/** The codec of the `posts` topic (reader: the current schema, accepting every older version). */
+export const postCodec = (): AvroCodec<PostRecord> => (codec ??= new AvroCodec<PostRecord>(loadSchema('post.v1')));

@@ -1,7 +1,7 @@
 // Watches (CONTRACTS §3): what PR teams watch, and whether a post matches one.
 // Pure: compiled once per watch list, then `match` runs per post in stage A and `detect`.
 import { z } from 'zod';
-import { fold, normaliseHashtag, normaliseHandle } from './text/normalise.js';
+import { fold, normaliseHashtag, normaliseHandle } from './normalise.js';
 
 export const WatchSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lowercase slug like "deutsche-bahn"'),

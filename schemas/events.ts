@@ -43,3 +43,6 @@ export const round = (x: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
+
+/** What each alert severity means, in words (1 = a few critical voices … 6 = out of control). */
+export const SEVERITY_TEXT = ['', 'a few critical voices', 'growing criticism', 'firestorm building', 'firestorm', 'severe firestorm', 'out of control, everywhere'];

@@ -3,43 +3,17 @@
 // variables, validated before anything connects. Errors name the field and the fix.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ClickHouseConfigSchema, DEFAULT_CHDB_PATH } from '../lib/clickhouse/client.js';
+import { KafkaConfigSchema } from '../lib/kafka/client.js';
 import { JetstreamOptionsSchema } from '../ingest/jetstream.js';
 import { MastodonOptionsSchema } from '../ingest/mastodon.js';
 import { ApiConfigSchema, apiConfigFromEnv } from '../serve/api.js';
 
 const port = z.number().int().min(0).max(65535);
-const days = (d: number) => z.number().int().min(0).max(36_500).default(d);
-
-/** Where the embedded store lives unless `clickhouse.path` says otherwise. */
-export const DEFAULT_CHDB_PATH = '.trendstream/chdb';
 
 export const ConfigSchema = z.object({
-  kafka: z.object({
-    brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).default([]).describe('Kafka bootstrap brokers (env KAFKA_BROKERS, comma-separated); empty starts a local broker'),
-    clientId: z.string().default('trendstream'),
-    topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('Prefix of every topic name (env TRENDSTREAM_TOPIC_PREFIX)'),
-    postsPartitions: z.number().int().min(1).default(6).describe('Partitions of the posts topic: bounds stage A and the posts sink'),
-    countsPartitions: z.number().int().min(1).default(6).describe('Partitions of hashtag-counts: bounds stage B'),
-    ssl: z.boolean().default(false).describe('TLS to the brokers (env KAFKA_SSL=1)'),
-    sasl: z.object({
-      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-      username: z.string(),
-      password: z.string(),
-    }).strict().optional().describe('SASL credentials (env KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)'),
-  }).strict().prefault({}),
-  clickhouse: z.object({
-    url: z.string().url().optional().describe('ClickHouse server HTTP URL (env CLICKHOUSE_URL); unset uses embedded chdb'),
-    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('trendstream'),
-    username: z.string().default('default'),
-    password: z.string().default('').describe('env CLICKHOUSE_PASSWORD; never logged'),
-    path: z.string().default(DEFAULT_CHDB_PATH).describe('Embedded store folder (env TRENDSTREAM_CHDB_PATH)'),
-    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the plain name of a cluster in the servers\' remote_servers').optional()
-      .describe('ClickHouse cluster (env CLICKHOUSE_CLUSTER): migrate creates Replicated tables per shard behind Distributed ones; unset means one server'),
-    retention: z.object({
-      posts: days(30), hashtag_minute: days(400), watch_minute: days(400), trends: days(0), alerts: days(0), alert_feedback: days(0),
-    }).strict().prefault({}).describe('Days each table keeps its rows, by their time column; 0 keeps them forever (env TRENDSTREAM_RETENTION_DAYS="posts=30,hashtag_minute=400")'),
-    retentionIntervalMinutes: z.number().int().min(1).default(60).describe('How often a sink drops expired partitions on servers without TTL (ClickHouse 18.16)'),
-  }).strict().refine((c) => !c.cluster || c.url, { path: ['cluster'], message: 'a cluster needs clickhouse.url (CLICKHOUSE_URL): embedded chdb is one process' }).prefault({}),
+  kafka: KafkaConfigSchema.prefault({}),
+  clickhouse: ClickHouseConfigSchema.prefault({}),
   ingest: z.object({
     port: port.default(8080).describe('HTTP port of POST /v1/posts (env TRENDSTREAM_INGEST_PORT)'),
     tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]).describe('Accepted bearer tokens (env TRENDSTREAM_INGEST_TOKENS, comma-separated); empty disables auth'),
@@ -77,6 +51,7 @@ export const ConfigSchema = z.object({
 }).strict();
 
 export type Config = z.output<typeof ConfigSchema>;
+export { DEFAULT_CHDB_PATH };
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 export class ConfigError extends Error {

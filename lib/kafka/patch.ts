@@ -1,4 +1,4 @@
-// Two kafkajs 2.2.4 modules replaced before kafkajs captures them (lib/kafka.ts imports this first):
+// Two kafkajs 2.2.4 modules replaced before kafkajs captures them (lib/kafka/client.ts imports this first):
 //
 // - The producer groups a send's messages by partition with `[...current, message]` per message:
 //   quadratic in the messages per partition (tulios/kafkajs#1576, unmerged). Stage A sends one
@@ -30,7 +30,7 @@ const replaced: [file: string, replacement: unknown][] = [];
  */
 function replace(file: string, replacement: unknown, capturedBy: string, keeps: string): void {
   replaced.push([file, replacement]);
-  if (require.cache[capturedBy]) { process.emitWarning(`kafkajs was loaded before lib/kafkajs-patch.ts: ${keeps}`); return; }
+  if (require.cache[capturedBy]) { process.emitWarning(`kafkajs was loaded before lib/kafka/patch.ts: ${keeps}`); return; }
   require(file);
   require.cache[file]!.exports = replacement;
 }

@@ -1,0 +1,57 @@
+// The ClickHouse store: a server over HTTP when CLICKHOUSE_URL is set, otherwise embedded
+// chdb through @clickhouse/client's `connection` option (one process per store).
+// Migrations from schemas/migrations run on start (see ddl.ts for the cluster layout); they
+// keep to what 18.16 supports.
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { z } from 'zod';
+import { ddl } from './ddl.js';
+
+export type Store = ClickHouseClient;
+
+/** Where the embedded store lives unless `clickhouse.path` says otherwise. */
+export const DEFAULT_CHDB_PATH = '.trendstream/chdb';
+const days = (d: number) => z.number().int().min(0).max(36_500).default(d);
+
+/** Which store to use and how long its tables keep rows. */
+export const ClickHouseConfigSchema = z.object({
+  url: z.string().url().optional().describe('ClickHouse server HTTP URL (env CLICKHOUSE_URL); unset uses embedded chdb'),
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('trendstream'),
+  username: z.string().default('default'),
+  password: z.string().default('').describe('env CLICKHOUSE_PASSWORD; never logged'),
+  path: z.string().default(DEFAULT_CHDB_PATH).describe('Embedded store folder (env TRENDSTREAM_CHDB_PATH)'),
+  cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the plain name of a cluster in the servers\' remote_servers').optional()
+    .describe('ClickHouse cluster (env CLICKHOUSE_CLUSTER): migrate creates Replicated tables per shard behind Distributed ones; unset means one server'),
+  retention: z.object({
+    posts: days(30), hashtag_minute: days(400), watch_minute: days(400), trends: days(0), alerts: days(0), alert_feedback: days(0),
+  }).strict().prefault({}).describe('Days each table keeps its rows, by their time column; 0 keeps them forever (env TRENDSTREAM_RETENTION_DAYS="posts=30,hashtag_minute=400")'),
+  retentionIntervalMinutes: z.number().int().min(1).default(60).describe('How often a sink drops expired partitions on servers without TTL (ClickHouse 18.16)'),
+}).strict().refine((c) => !c.cluster || c.url, { path: ['cluster'], message: 'a cluster needs clickhouse.url (CLICKHOUSE_URL): embedded chdb is one process' });
+export type ClickHouseConfig = z.output<typeof ClickHouseConfigSchema>;
+
+/**
+ * A client for the configured store. Embedded mode locks `clickhouse.path` for this process.
+ * On a cluster, inserts into Distributed tables return only once every shard has its rows,
+ * so a sink commits its offsets after the data is really stored.
+ */
+export function openStore(cfg: Pick<ClickHouseConfig, 'url' | 'database' | 'username' | 'password' | 'path'> & { cluster?: string }): Store {
+  if (cfg.url) {
+    return createClient({
+      url: cfg.url, username: cfg.username, password: cfg.password,
+      request_timeout: 60_000,
+      compression: { request: false, response: true },
+      clickhouse_settings: { date_time_input_format: 'best_effort', ...(cfg.cluster ? { insert_distributed_sync: 1 } : {}) },
+    });
+  }
+  mkdirSync(cfg.path, { recursive: true });
+  // chdb/connection is CommonJS-only; require keeps the ~500 MB engine out of server-mode processes.
+  const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
+  return createClient({ connection: createChdbConnection({ path: path.resolve(cfg.path) }) as never });
+}
+
+/** Creates the database and every table, on `cluster` when given (idempotent: safe on every start). */
+export async function migrate(store: Store, database: string, cluster?: string): Promise<void> {
+  for (const query of ddl(database, cluster)) await store.command({ query });
+}

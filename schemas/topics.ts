@@ -1,0 +1,23 @@
+// The topic names of the pipeline, all under one configurable prefix.
+export interface Topics {
+  posts: string;
+  dlq: string;
+  counts: string;
+  minutes: string;
+  trends: string;
+  alerts: string;
+  /** Erasure requests (compacted: one record per erased post or author, kept forever). */
+  erasures: string;
+}
+
+export function topicNames(prefix: string): Topics {
+  return {
+    posts: `${prefix}posts`,
+    dlq: `${prefix}posts-dlq`,
+    counts: `${prefix}hashtag-counts`,
+    minutes: `${prefix}minute-aggregates`,
+    trends: `${prefix}trends`,
+    alerts: `${prefix}alerts`,
+    erasures: `${prefix}erasures`,
+  };
+}
