@@ -9,7 +9,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { extractHashtags } from '../schemas/normalise.js';
 import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
-  Backoff, Batcher, languageTag, pause, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  Backoff, Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
 } from './source-kit.js';
 
 export const POST_COLLECTION = 'app.bsky.feed.post';
@@ -192,9 +192,12 @@ export class JetstreamSource {
    */
   start(): Promise<void> {
     if (this.loop) throw new Error('JetstreamSource already started');
-    return new Promise((resolve, reject) => {
-      this.loop = this.run((e) => (e && !e.retryable ? reject(e) : resolve()));
+    const r = reconnecting({
+      peer: 'Jetstream', componentId: this.options.id, metrics: this.metrics, log: this.log, backoff: this.backoff, signal: this.stop.signal,
+      connectOnce: (onConnected) => this.connectOnce(onConnected), logContext: () => ({ cursor: this.readCursor }), 
     });
+    this.loop = r.loop;
+    return r.started;
   }
 
   /** Stops reading and reconnecting, then hands on what is held; returns within `deadlineMs`. */
@@ -204,31 +207,6 @@ export class JetstreamSource {
     this.ws?.terminate();
     await this.loop;
     await this.batcher.close(Math.max(0, until - Date.now()));
-  }
-
-  private async run(first: (e: SourceConnectError | null) => void): Promise<void> {
-    let reported = false;
-    const report = (e: SourceConnectError | null) => { if (!reported) { reported = true; first(e); } };
-    while (!this.stop.signal.aborted) {
-      let productive = false;
-      try {
-        productive = await this.connectOnce(() => report(null));
-      } catch (e) {
-        const err = e instanceof SourceConnectError ? e : new SourceConnectError('network', (e as Error).message, true, { cause: e });
-        if (this.stop.signal.aborted) break;
-        this.metrics.errors.inc({ component_kind: 'source', component_id: this.options.id, error_type: 'connection', stage: 'receiving' });
-        if (!reported && !err.retryable) { report(err); this.log.error({ err }, 'Jetstream refused the subscription; not retrying'); break; }
-        report(err);
-        if (err.retryable) this.log.warn({ err, code: err.code }, 'Jetstream connection failed');
-        else this.log.error({ err, code: err.code }, 'Jetstream refused the subscription; retrying in case it was temporary');
-      }
-      if (this.stop.signal.aborted) break;
-      if (productive) this.backoff.reset();
-      const delay = this.backoff.next();
-      this.log.info({ delayMs: delay, attempt: this.backoff.attempts, cursor: this.readCursor }, 'reconnecting to Jetstream');
-      await pause(delay, this.stop.signal);
-    }
-    report(null);
   }
 
   /** One connection: resolves when it closes (true if it delivered events), rejects when it fails. */

@@ -8,7 +8,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { extractHashtags } from '../schemas/normalise.js';
 import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
-  aborted, Backoff, Batcher, languageTag, pause, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  aborted, Backoff, Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
 } from './source-kit.js';
 
 // ---------------------------------------------------------------------------------------
@@ -278,7 +278,6 @@ export function compareIds(a: string, b: string): number {
  */
 export class MastodonSource {
   readonly options: MastodonOptions;
-  private readonly out: SourceOutput;
   private readonly metrics: Metrics;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -295,7 +294,6 @@ export class MastodonSource {
   constructor(o: MastodonSourceOptions) {
     const { onPosts, onDelete, metrics, log, now, random, ...rest } = o;
     this.options = MastodonOptionsSchema.parse(rest);
-    this.out = { onPosts, onDelete };
     this.metrics = metrics;
     this.log = log.child({ component: this.options.id });
     this.now = now ?? Date.now;
@@ -360,9 +358,12 @@ export class MastodonSource {
    */
   start(): Promise<void> {
     if (this.loop) throw new Error('MastodonSource already started');
-    return new Promise((resolve, reject) => {
-      this.loop = this.run((e) => (e && !e.retryable ? reject(e) : resolve()));
+    const r = reconnecting({
+      peer: 'Mastodon', componentId: this.options.id, metrics: this.metrics, log: this.log, backoff: this.backoff, signal: this.stop.signal,
+      connectOnce: (onConnected) => this.connectOnce(onConnected), 
     });
+    this.loop = r.loop;
+    return r.started;
   }
 
   /** Stops reading and reconnecting, then hands on what is held; returns within `deadlineMs`. */
@@ -371,31 +372,6 @@ export class MastodonSource {
     this.stop.abort();
     await this.loop;
     await this.batcher.close(Math.max(0, until - Date.now()));
-  }
-
-  private async run(first: (e: SourceConnectError | null) => void): Promise<void> {
-    let reported = false;
-    const report = (e: SourceConnectError | null) => { if (!reported) { reported = true; first(e); } };
-    while (!this.stop.signal.aborted) {
-      let productive = false;
-      try {
-        productive = await this.connectOnce(() => report(null));
-      } catch (e) {
-        const err = e instanceof SourceConnectError ? e : new SourceConnectError('network', (e as Error).message, true, { cause: e });
-        if (this.stop.signal.aborted) break;
-        this.metrics.errors.inc({ component_kind: 'source', component_id: this.options.id, error_type: 'connection', stage: 'receiving' });
-        if (!reported && !err.retryable) { report(err); this.log.error({ err }, 'Mastodon refused the stream; not retrying'); break; }
-        report(err);
-        if (err.retryable) this.log.warn({ err, code: err.code }, 'Mastodon stream failed');
-        else this.log.error({ err, code: err.code }, 'Mastodon refused the stream; retrying in case it was temporary');
-      }
-      if (this.stop.signal.aborted) break;
-      if (productive) this.backoff.reset();
-      const delay = this.backoff.next();
-      this.log.info({ delayMs: delay, attempt: this.backoff.attempts }, 'reconnecting to the Mastodon stream');
-      await pause(delay, this.stop.signal);
-    }
-    report(null);
   }
 
   /** One connection: resolves when the server ends the stream (true if it delivered anything). */

@@ -234,3 +234,58 @@ export function statusError(status: number, what: string, detail = ''): SourceCo
 export function languageTag(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(value) ? value : null;
 }
+
+export interface ReconnectOptions {
+  /** What the logs call the other end, e.g. `Jetstream`. */
+  peer: string;
+  componentId: string;
+  metrics: Metrics;
+  log: Logger;
+  backoff: Backoff;
+  /** Aborting it stops the loop (the source's close). */
+  signal: AbortSignal;
+  /** One connection: resolves when it ends (true if it delivered anything), rejects when it fails. */
+  connectOnce: (onConnected: () => void) => Promise<boolean>;
+  /** Extra fields for the reconnect log line (e.g. the cursor). */
+  logContext?: () => Record<string, unknown>;
+}
+
+/**
+ * The start/reconnect/close cycle every streaming source shares: connect, read until the
+ * connection ends, back off (reset after a productive connection), again, until `signal` aborts.
+ * `started` resolves after the first attempt, when connected or failed in a way worth retrying
+ * (retries go on), and rejects with a SourceConnectError when the peer refuses for good on the
+ * first attempt. `loop` settles once stopped.
+ */
+export function reconnecting(o: ReconnectOptions): { started: Promise<void>; loop: Promise<void> } {
+  let loop!: Promise<void>;
+  const started = new Promise<void>((resolve, reject) => {
+    loop = runReconnecting(o, (e) => (e && !e.retryable ? reject(e) : resolve()));
+  });
+  return { started, loop };
+}
+
+async function runReconnecting(o: ReconnectOptions, first: (e: SourceConnectError | null) => void): Promise<void> {
+  let reported = false;
+  const report = (e: SourceConnectError | null) => { if (!reported) { reported = true; first(e); } };
+  while (!o.signal.aborted) {
+    let productive = false;
+    try {
+      productive = await o.connectOnce(() => report(null));
+    } catch (e) {
+      const err = e instanceof SourceConnectError ? e : new SourceConnectError('network', (e as Error).message, true, { cause: e });
+      if (o.signal.aborted) break;
+      o.metrics.errors.inc({ component_kind: 'source', component_id: o.componentId, error_type: 'connection', stage: 'receiving' });
+      if (!reported && !err.retryable) { report(err); o.log.error({ err }, `${o.peer} refused the connection; not retrying`); break; }
+      report(err);
+      if (err.retryable) o.log.warn({ err, code: err.code }, `${o.peer} connection failed`);
+      else o.log.error({ err, code: err.code }, `${o.peer} refused the connection; retrying in case it was temporary`);
+    }
+    if (o.signal.aborted) break;
+    if (productive) o.backoff.reset();
+    const delay = o.backoff.next();
+    o.log.info({ delayMs: delay, attempt: o.backoff.attempts, ...o.logContext?.() }, `reconnecting to ${o.peer}`);
+    await pause(delay, o.signal);
+  }
+  report(null);
+}
