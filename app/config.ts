@@ -1,4 +1,4 @@
-// One configuration schema for every component (STYLE.md): zod with defaults and a
+// One configuration schema for every component: zod with defaults and a
 // description per field, unknown keys rejected, filled from a JSON file and environment
 // variables, validated before anything connects. Errors name the field and the fix.
 import { readFileSync } from 'node:fs';

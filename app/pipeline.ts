@@ -1,4 +1,4 @@
-// Assembles the workers a process runs (DESIGN.md's boxes): ingest (HTTP source and
+// Assembles the workers a process runs: ingest (HTTP source and
 // producer), processors (stage A and B), sinks (ClickHouse). One process may run any
 // subset; embedded mode runs them all, since one process owns the chdb store.
 import Fastify, { type FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// The root pino logger (STYLE.md): one per process, a child per component, secrets redacted.
+// The root pino logger: one per process, a child per component, secrets redacted.
 import pino, { type Logger } from 'pino';
 
 export type { Logger };

@@ -1,4 +1,4 @@
-// Prometheus metrics (STYLE.md): shared per-component series in the style of Vector, with
+// Prometheus metrics: shared per-component series in the style of Vector, with
 // component_kind and component_id labels. The registry is passed in, never global.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 

@@ -1,4 +1,4 @@
-// Stage A's pure core (DESIGN.md): enrich each post (language, sentiment, toxicity,
+// Stage A's pure core: enrich each post (language, sentiment, toxicity,
 // watches) and pre-aggregate per (key, minute) into mergeable Aggregates, where key is
 // `t:<hashtag>` or `w:<watch id>`. Merging is order-independent, so the live pipeline with
 // any batching and partitioning builds exactly the minute aggregates `detect` builds.

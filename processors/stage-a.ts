@@ -1,4 +1,4 @@
-// Stage A (DESIGN.md): consumes `posts`, drops duplicates and late posts, enriches, and
+// Stage A: consumes `posts`, drops duplicates and late posts, enriches, and
 // pre-aggregates per (key, minute); emits the partials keyed by key to `hashtag-counts`,
 // followed by a progress marker to every partition, exactly once per input batch.
 import type { KafkaMessage, Message } from 'kafkajs';
@@ -12,7 +12,7 @@ import type { WatchMatcher } from '../schemas/watches.js';
 import { SchemaError } from '../schemas/avro.js';
 import type { Topics } from '../schemas/topics.js';
 import { dlqMessage } from '../schemas/dlq.js';
-import { postCodec } from '../schemas/post.js';
+import { postCodec, type PostRecord } from '../schemas/post.js';
 import { ALL_KEY } from '../schemas/counts.js';
 
 export interface StageAOptions {
@@ -88,7 +88,7 @@ export class StageA implements PartitionHandler {
     let newest = -Infinity;
     for (const m of messages) {
       if (!m.value) continue;
-      let post;
+      let post: PostRecord;
       try { post = codec.decode(m.value); } catch (e) {
         const code = e instanceof SchemaError ? e.code : 'invalid_avro';
         dlq.push(dlqMessage({ raw: m.value, code, reason: (e as Error).message, source: `posts/${partition}@${m.offset}` }));

@@ -1,4 +1,4 @@
-// Stage B (DESIGN.md): consumes `hashtag-counts`, merges partials into event-time minutes,
+// Stage B: consumes `hashtag-counts`, merges partials into event-time minutes,
 // advances the watermark from the progress markers of every posts partition, and decides
 // each minute once: its complete aggregates to `minute-aggregates`, and the detectors' trend
 // and alert events to `trends` and `alerts` — exactly once per input batch.
@@ -8,7 +8,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { BatchOutput, PartitionHandler } from '../lib/kafka/transactional.js';
-import { decodeCounts, encodeCounts } from '../schemas/counts-codec.js';
+import { decodeCounts, encodeCounts, type CountsRecord } from '../schemas/counts-codec.js';
 import { Detectors, type DetectOptions } from './detect.js';
 import { encodeEvent } from '../schemas/events-codec.js';
 import type { Watch } from '../schemas/watches.js';
@@ -68,7 +68,7 @@ export class StageB implements PartitionHandler {
     let bad = 0;
     for (const m of messages) {
       if (!m.value) continue;
-      let r;
+      let r: CountsRecord;
       try { r = decodeCounts(m.value); } catch { bad++; continue; }
       if ('partial' in r) { w.add(r.partial); continue; }
       w.progress(r.progress.source, r.progress.sources, r.progress.stream_time);

@@ -1,4 +1,4 @@
-// Stage B's event-time core (DESIGN.md): merges partial aggregates into per-minute buckets,
+// Stage B's event-time core: merges partial aggregates into per-minute buckets,
 // tracks the watermark as the minimum of the upstream sources' stream times minus the
 // allowed lateness, and decides each minute, in order, once the watermark has passed it.
 // Pure: the live stage B and `detect` drive it the same way and get the same decisions.

@@ -1,4 +1,4 @@
-// Exactly-once consume-transform-produce (DESIGN.md, FACTS.md), as Kafka's own clients do it
+// Exactly-once consume-transform-produce, as Kafka's own clients do it
 // since KIP-447: one transactional producer per worker; the outputs of every partition's batch
 // in a fetch and their input offsets commit in one transaction, with the group generation, so
 // a previous owner that missed a rebalance is fenced by the coordinator. Per-partition state is
@@ -23,7 +23,7 @@ export interface PartitionHandler {
    * is null on a fresh group. May return an earlier offset from which the input must be
    * re-read (through `replay`) to rebuild state that the metadata does not hold.
    */
-  restore(partition: number, metadata: string | null): { replayFrom?: string } | void;
+  restore(partition: number, metadata: string | null): { replayFrom?: string };
   /** Rebuilds state from input that was already processed and committed; emits nothing. */
   replay?(partition: number, messages: KafkaMessage[]): void;
   /** Transforms one batch of one partition. Must not throw for bad records (route them to a DLQ). */

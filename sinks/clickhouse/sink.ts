@@ -1,4 +1,4 @@
-// ClickHouse sink (DESIGN.md): consumes a topic in batches, writes the rows of the batches in
+// ClickHouse sink: consumes a topic in batches, writes the rows of the batches in
 // flight together (one insert per table per flush: every insert is a part ClickHouse must
 // merge later, so many small ones cost it more than the rows do), and commits a batch's
 // offsets only after ClickHouse acknowledged the insert that held its rows. Replays after a
