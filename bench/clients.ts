@@ -153,7 +153,7 @@ export async function clientsBench(o: ClientsBenchOptions): Promise<Results> {
     const observe = metrics.transactionSeconds.observe.bind(metrics.transactionSeconds);
     metrics.transactionSeconds.observe = ((labels: never, v: number) => { w.txns++; observe(labels, v); }) as typeof observe;
     const handler: PartitionHandler = {
-      restore: () => {},
+      restore: () => ({}),
       release: () => {},
       process: (_partition, messages) => {
         w.first ||= performance.now();

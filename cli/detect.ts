@@ -4,7 +4,7 @@
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { InvalidPostError, parsePostLine, type Post } from '../schemas/post.js';
+import { type InvalidPostError, parsePostLine, type Post } from '../schemas/post.js';
 import { SingleBar } from 'cli-progress';
 import { Detection, type DetectStats } from '../processors/detect.js';
 import type { Config } from '../app/config.js';

@@ -3,7 +3,7 @@
 // never the store itself: in embedded mode one process owns chdb. Exit codes as in main.ts:
 // 0 ok, 1 bad arguments or input (also a rejected token), 2 a runtime failure.
 import { existsSync, readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './detect.js';
 import { WatchListSchema } from '../schemas/watches.js';
 import { fieldErrors } from '../serve/watch-store.js';

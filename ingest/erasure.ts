@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Metrics } from '../lib/metrics.js';
 import type { ErasureProducer } from '../lib/kafka/erasures.js';
 import { Ref, type Erasure } from '../schemas/erasure.js';
 import { tokenAccepted } from './http.js';

@@ -100,7 +100,7 @@ export function registerIngest(app: FastifyInstance, producer: PostProducer, met
     metrics.received.inc({ component_kind: 'source', component_id: 'http' }, batch.posts.length + batch.rejected.length);
     try {
       await producer.send(batch.posts, batch.rejected);
-    } catch (e) {
+    } catch {
       reply.code(503).header('retry-after', '5');
       return { error: 'unavailable', message: 'could not write to Kafka; retry the same batch (it is deduplicated)' };
     }

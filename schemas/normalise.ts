@@ -5,7 +5,9 @@ const HASHTAG = /(?<![\p{L}\p{N}_])#([\p{L}\p{M}\p{N}_]+)/gu;
 const HAS_LETTER = /\p{L}/u;
 const MENTION = /(?<![\p{L}\p{N}_@])@[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?/gu;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a range test over every code unit, control characters included
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
 const LATIN1_LETTERS = /^[\x00-\x9f\xc0-\xff]*$/;
 // Characters whose full case folding differs from toLowerCase() (CaseFolding F entries and the
 // final sigma): ß ſ ς ŉ ǰ ΐ ΰ ẖ–ẚ ẞ, the Greek iota-subscript forms, and Armenian և.

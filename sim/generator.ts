@@ -591,7 +591,7 @@ function buildTags(o: Resolved): TagTable {
   }
   const cdf = new Float64Array(keys.length);
   let sum = 0;
-  for (let i = 0; i < keys.length; i++) { sum += Math.pow(i + 1, -o.zipf); cdf[i] = sum; }
+  for (let i = 0; i < keys.length; i++) { sum += (i + 1) ** -o.zipf; cdf[i] = sum; }
   for (let i = 0; i < keys.length; i++) cdf[i] = cdf[i]! / sum;
   cdf[keys.length - 1] = 1;
   return { keys, variants, cdf };
@@ -700,10 +700,10 @@ class Generator {
     this.bg = o.authors <= 1 << 22 ? new Array<GenAuthor | undefined>(o.authors).fill(undefined) : new Map();
     this.tags = buildTags(o);
     this.fast = o.disorderMs === 0 && o.lateShare === 0;
-    o.watches.forEach((w, i) => this.watchCtx.set(w.id, this.watchContext(w, i)));
+    for (const [i, w] of o.watches.entries()) this.watchCtx.set(w.id, this.watchContext(w, i));
     this.sources.push(this.background());
     for (const w of o.watches) this.sources.push(this.chatter(this.watchCtx.get(w.id)!));
-    o.events.forEach((e, i) => this.sources.push(this.event(e, i)));
+    for (const [i, e] of o.events.entries()) this.sources.push(this.event(e, i));
   }
 
   // --- output in arrival order ---------------------------------------------------------
@@ -844,12 +844,12 @@ class Generator {
       case 7: return this.url();
       case 8: {
         const w = c.watch;
-        if (w && w.handles.length) { c.matched = true; return this.pick(w.handles); }
+        if (w?.handles.length) { c.matched = true; return this.pick(w.handles); }
         return this.slotText(9, c);
       }
       case 9: {
         const w = c.watch;
-        if (w && w.keywords.length) { c.matched = true; return this.pick(w.keywords); }
+        if (w?.keywords.length) { c.matched = true; return this.pick(w.keywords); }
         return w ? w.w.name : 'euch';
       }
       case 10: return this.pick(c.voc.fsI);

@@ -103,7 +103,7 @@ export class AlertDelivery {
         const e = decodeEvent(message.value);
         if (e.type !== 'alert') return;
         const w = this.o.watches().find((x) => x.id === e.watch);
-        if (w && w.channels.length && !w.channels.includes(this.o.channel.name)) return;
+        if (w?.channels.length && !w.channels.includes(this.o.channel.name)) return;
         this.o.metrics.received.inc(labels);
         for (let attempt = 0; ; attempt++) {
           try {

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Daemon, portOpen, startDaemon, stateHome, stopStale, which } from './process.js';
+import { type Daemon, portOpen, startDaemon, stateHome, stopStale, which } from './process.js';
 
 const SERVER = '/usr/sbin/clickhouse-server';
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Daemon, portOpen, startDaemon, stateHome, stopStale, which } from './process.js';
+import { type Daemon, portOpen, startDaemon, stateHome, stopStale, which } from './process.js';
 
 /** The Kafka release we run and test against (the newest that passes our suite with kafkajs). */
 export const KAFKA_VERSION = '4.4.0';

@@ -143,7 +143,9 @@ export function murmur2(key: Buffer | string): number {
     h = Math.imul(h, m) ^ k;
   }
   switch (length & 3) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2's tail adds the last bytes cumulatively
     case 3: h ^= data[end4 + 2]! << 16; // falls through
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: as above
     case 2: h ^= data[end4 + 1]! << 8; // falls through
     case 1: h ^= data[end4]!; h = Math.imul(h, m);
   }

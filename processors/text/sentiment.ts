@@ -75,7 +75,7 @@ const DE_INFLECTION = ['e', 'en', 'em', 'er', 'es', 'n', 's'];
 const DE_DEGREE = ['er', 'st', 'est'];
 
 function derived(s: number, t: number): Info {
-  return { s: s > 1 ? 1 : s < -1 ? -1 : s, t, kind: 0, mult: 1, negOnly: 0, phrases: null };
+  return { s: Math.min(1, Math.max(-1, s)), t, kind: 0, mult: 1, negOnly: 0, phrases: null };
 }
 
 function undouble(b: string): string | null {

@@ -65,7 +65,7 @@ describe('fuzzed bodies', () => {
         if (rnd() < 0.3) { validIds.push(`v${round}-${j}`); lines.push(Buffer.from(valid.replace('"base"', `"v${round}-${j}"`))); } else lines.push(mutate(valid));
       }
       const body = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
-      let b;
+      let b: ReturnType<typeof parseBody>;
       try { b = parseBody(body, { maxLineBytes: 64 * 1024, now }); } catch (e) {
         expect(validIds).toEqual([]); // only a body without any readable line may be refused as a whole
         expect((e as Error).message).toMatch(/neither NDJSON/);

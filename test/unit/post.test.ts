@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPostError, parsePostLine, postKey, toPost } from '../../schemas/post.js';
+import { type InvalidPostError, parsePostLine, postKey, toPost } from '../../schemas/post.js';
 
 const now = Date.parse('2026-11-27T12:00:00Z');
 const base = { id: '1', created_at: '2026-11-27T10:15:02.123Z', author: { id: 'a-42' }, text: 'Schon wieder Verspätung! #Bahnchaos @DB_Bahn' };
