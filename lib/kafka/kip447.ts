@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Transaction } from 'kafkajs';
+import { register } from './replacements.js';
 
 const require = createRequire(import.meta.url);
 
@@ -147,6 +148,11 @@ function addVersion(file: string, version: number, make: (args: never) => unknow
 }
 addVersion('kafkajs/src/protocol/requests/txnOffsetCommit/index.js', 3, txnOffsetCommitV3 as never);
 addVersion('kafkajs/src/protocol/requests/offsetFetch/index.js', 7, offsetFetchV7 as never);
+const offers = (file: string, version: number) => () => (require(file) as Definition).versions.includes(String(version));
+register({ name: 'TxnOffsetCommit v3', corrects: 'transactional offset commits are not fenced by the group generation (no KIP-447)', exactlyOnce: true,
+  applied: offers('kafkajs/src/protocol/requests/txnOffsetCommit/index.js', 3) });
+register({ name: 'OffsetFetch v7', corrects: 'committed offsets are read without require_stable, so a new owner may start before an open transaction', exactlyOnce: true,
+  applied: offers('kafkajs/src/protocol/requests/offsetFetch/index.js', 7) });
 
 interface Group { generationId: number | null; instrumentationEmitter: { emit(name: string, payload: unknown): void }; joinAndSync(): Promise<void> }
 const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: Group & { [GROUP]?: true } };
@@ -161,3 +167,5 @@ if (!ConsumerGroup.prototype[GROUP]) {
     return joinAndSync.call(this).finally(() => { emitter.emit = emit; });
   };
 }
+register({ name: 'generation in GROUP_JOIN', corrects: 'the GROUP_JOIN event leaves out the generation the offsets must be fenced with', exactlyOnce: true,
+  applied: () => ConsumerGroup.prototype[GROUP] === true });

@@ -19,17 +19,18 @@
 //   32-bit arithmetic on Long objects: 4 % of ingest's CPU. Replaced by the same hash with
 //   Math.imul, equal on every key (the test compares them).
 import { createRequire } from 'node:module';
+import { register } from './replacements.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsFile = (f: string): string => require.resolve(`kafkajs/src/${f}`);
-const replaced: [file: string, replacement: unknown][] = [];
 
 /**
  * Makes the kafkajs module `file` export `replacement`, unless `capturedBy` (the kafkajs module
- * that requires it at load) is loaded already: then kafkajs `keeps` its own, with a warning.
+ * that requires it at load) is loaded already: then kafkajs `keeps` its own, with a warning,
+ * and the registry reports the replacement as not applied.
  */
-function replace(file: string, replacement: unknown, capturedBy: string, keeps: string): void {
-  replaced.push([file, replacement]);
+function replace(r: { name: string; corrects: string; exactlyOnce: boolean }, file: string, replacement: unknown, capturedBy: string, keeps: string): void {
+  register({ ...r, applied: () => require.cache[file]?.exports === replacement });
   if (require.cache[capturedBy]) { process.emitWarning(`kafkajs was loaded before lib/kafka/patch.ts: ${keeps}`); return; }
   require(file);
   require.cache[file]!.exports = replacement;
@@ -158,10 +159,11 @@ export function murmur2(key: Buffer | string): number {
 /** kafkajs's own murmur2, kept for the test that compares the two. */
 export const kafkajsMurmur2: (key: Buffer | string) => number = require(kafkajsFile('producer/partitioners/default/murmur2.js'));
 
-replace(kafkajsFile('producer/groupMessagesPerPartition.js'), groupMessagesPerPartition, kafkajsFile('producer/sendMessages.js'), 'producing keeps its quadratic grouping');
-replace(kafkajsFile('consumer/filterAbortedMessages.js'), filterAbortedMessages, kafkajsFile('consumer/batch.js'), 'read_committed consumers keep its aborted-transaction filter');
-replace(kafkajsFile('protocol/recordBatch/record/v0/index.js'), encodeRecord, kafkajsFile('protocol/requests/produce/v3/request.js'), 'producing keeps its record encoder');
-replace(kafkajsFile('producer/partitioners/default/murmur2.js'), murmur2, kafkajsFile('producer/partitioners/default/index.js'), 'partitioning keeps its Long-based murmur2');
-
-/** True when kafkajs uses every replacement. */
-export const patched = (): boolean => replaced.every(([file, replacement]) => require.cache[file]?.exports === replacement);
+replace({ name: 'linear partition grouping', corrects: 'the producer groups messages by partition in quadratic time', exactlyOnce: false },
+  kafkajsFile('producer/groupMessagesPerPartition.js'), groupMessagesPerPartition, kafkajsFile('producer/sendMessages.js'), 'producing keeps its quadratic grouping');
+replace({ name: 'aborted-transaction filter', corrects: 'read_committed consumers let through records of a second aborted transaction', exactlyOnce: true },
+  kafkajsFile('consumer/filterAbortedMessages.js'), filterAbortedMessages, kafkajsFile('consumer/batch.js'), 'read_committed consumers keep its aborted-transaction filter');
+replace({ name: 'pooled record encoder', corrects: 'a zero-filled 512-byte buffer and Long arithmetic per record', exactlyOnce: false },
+  kafkajsFile('protocol/recordBatch/record/v0/index.js'), encodeRecord, kafkajsFile('protocol/requests/produce/v3/request.js'), 'producing keeps its record encoder');
+replace({ name: 'murmur2 with Math.imul', corrects: 'the default partitioner hashes with Long objects', exactlyOnce: false },
+  kafkajsFile('producer/partitioners/default/murmur2.js'), murmur2, kafkajsFile('producer/partitioners/default/index.js'), 'partitioning keeps its Long-based murmur2');

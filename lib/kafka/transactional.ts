@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import { exitOnFatalCrash, trackLag } from './client.js';
 import { committedOffsets, sendOffsets, type GroupMember } from './kip447.js';
+import { assertExactlyOnceReady } from './replacements.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 
@@ -127,6 +128,7 @@ export class TransactionalWorker {
 
   /** Joins the group and starts processing in the background. Resolves once running. */
   async start(): Promise<void> {
+    assertExactlyOnceReady();
     exitOnFatalCrash(this.consumer, this.o.log);
     trackLag(this.consumer, this.o.metrics, this.o.id);
     await this.transactional();

@@ -1,13 +1,18 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Partitioners } from '../../lib/kafka/client.js';
-import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2, patched } from '../../lib/kafka/patch.js';
+import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2 } from '../../lib/kafka/patch.js';
+import { assertExactlyOnceReady, KafkajsReplacementError, register, replacements } from '../../lib/kafka/replacements.js';
 
 const require = createRequire(import.meta.url);
 
 describe('kafkajs linear partition grouping', () => {
   it('is the grouping kafkajs producers use', () => {
-    expect(patched()).toBe(true);
+    expect(replacements().map((r) => [r.name, r.applied])).toEqual([
+      ['linear partition grouping', true], ['aborted-transaction filter', true], ['pooled record encoder', true], ['murmur2 with Math.imul', true],
+      ['TxnOffsetCommit v3', true], ['OffsetFetch v7', true], ['generation in GROUP_JOIN', true],
+    ]);
+    expect(() => assertExactlyOnceReady()).not.toThrow();
     expect(require('kafkajs/src/producer/groupMessagesPerPartition.js')).toBe(groupMessagesPerPartition);
     expect(require('kafkajs/src/consumer/filterAbortedMessages.js')).toBe(filterAbortedMessages);
   });
@@ -82,5 +87,13 @@ describe('kafkajs murmur2', () => {
     }
     for (const k of keys) expect(murmur2(k), String(k)).toBe(kafkajsMurmur2(k));
     expect(require('kafkajs/src/producer/partitioners/default/murmur2.js')).toBe(murmur2);
+  });
+});
+
+describe('the kafkajs replacement registry', () => {
+  it('refuses exactly-once work when a correction it needs is not in effect, naming it', () => {
+    register({ name: 'test correction', corrects: 'something kafkajs gets wrong', exactlyOnce: true, applied: () => false });
+    expect(() => assertExactlyOnceReady()).toThrow(KafkajsReplacementError);
+    expect(() => assertExactlyOnceReady()).toThrow(/test correction: something kafkajs gets wrong/);
   });
 });
