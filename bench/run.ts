@@ -31,7 +31,7 @@ import { cpuProfFlags, formatSummaries, profileSelf, summariseDir } from './prof
 const arg = (name: string, dflt?: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const N = Number(arg('--posts', process.env.BENCH_POSTS ?? '1000000'));
 const jsonOut = arg('--json');
-/** `--only distinct,detect` runs just those phases (kafka, ingest, stage-a, stage-b, peer, sink, e2e, half, distinct, detect); stage-b, peer and sink read what ingest wrote. */
+/** `--only distinct,detect` runs just those phases (kafka, ingest, stage-a, stage-b, peer, sink, e2e, half, distinct, detect); stage-a and peer read what ingest wrote, stage-b and sink what stage A wrote. */
 const only = arg('--only')?.split(',');
 const want = (phase: string) => !only || only.includes(phase);
 /**
@@ -246,9 +246,9 @@ async function main(): Promise<void> {
       }
     }
 
-    // 6. Sink alone over the filled `posts` topic: rows written to ClickHouse per second.
+    // 6. Sink alone over the filled `posts-enriched` topic (stage A's output): rows written to ClickHouse per second.
     if (want('sink')) {
-      say('sink over the filled posts topic…');
+      say('sink over the filled posts-enriched topic…');
       const sinkStore = openStore({ url: ch.url, database: 'bench_stage', username: 'default', password: '', path: '' });
       await migrate(sinkStore, 'bench_stage');
       const s = await startWorker('sink', env('stage.', 'bench_stage'), wfile, nodeArgs('stage', 'sink'));

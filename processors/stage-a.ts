@@ -1,10 +1,12 @@
-// Stage A: consumes `posts`, drops duplicates and late posts, enriches, and
-// pre-aggregates per (key, minute); emits the partials keyed by key to `hashtag-counts`,
-// followed by a progress marker to every partition, exactly once per input batch.
+// Stage A: consumes `posts`, drops duplicates, enriches, and pre-aggregates per (key, minute)
+// what is not late; emits the partials keyed by key to `hashtag-counts`, followed by a progress
+// marker to every partition, and every new post as analysed (late ones too) to `posts-enriched`
+// for the posts sink, exactly once per input batch.
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
 import { encodeCounts } from '../schemas/counts-codec.js';
+import { enrich } from './aggregate.js';
 import { PostIntake } from './intake.js';
 import { minuteOf, StreamClock } from './stream-time.js';
 import type { BatchOutput, PartitionHandler } from '../lib/kafka/transactional.js';
@@ -14,6 +16,7 @@ import type { Topics } from '../schemas/topics.js';
 import { dlqMessage } from '../schemas/dlq.js';
 import { postCodec, type PostRecord } from '../schemas/post.js';
 import { ALL_KEY } from '../schemas/counts.js';
+import { encodeEnriched } from '../schemas/enriched.js';
 
 export interface StageAOptions {
   topics: Topics;
@@ -83,6 +86,7 @@ export class StageA implements PartitionHandler {
     intake.matcher = this.o.matcher();
     const codec = postCodec();
     const dlq: Message[] = [];
+    const enriched: Message[] = [];
     let late = 0;
     let dup = 0;
     let newest = -Infinity;
@@ -95,9 +99,11 @@ export class StageA implements PartitionHandler {
         continue;
       }
       newest = Math.max(newest, minuteOf(post.created_at));
-      const v = intake.offer(post).verdict;
-      if (v === 'late') late++;
-      else if (v === 'duplicate') dup++;
+      const r = intake.offer(post);
+      if (r.verdict === 'duplicate') { dup++; continue; }
+      if (r.verdict === 'late') late++;
+      // A late post is not counted, but it is stored, analysed like any other.
+      enriched.push({ key: m.key, value: encodeEnriched(m.value, r.enriched ?? enrich(post, intake.matcher)) });
     }
     const partials = intake.drain();
     const labels = { component_kind: 'transform', component_id: this.id };
@@ -122,7 +128,7 @@ export class StageA implements PartitionHandler {
     while (batches.length && batches[0]!.minute < horizon) batches.shift();
     const saved: Saved = { clock: intake.clock.snapshot(), replayFrom: batches[0]?.first ?? null };
     return {
-      messages: [{ topic: this.o.topics.counts, messages: counts }, { topic: this.o.topics.dlq, messages: dlq }],
+      messages: [{ topic: this.o.topics.counts, messages: counts }, { topic: this.o.topics.enriched, messages: enriched }, { topic: this.o.topics.dlq, messages: dlq }],
       metadata: JSON.stringify(saved),
     };
   }

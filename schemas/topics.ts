@@ -2,6 +2,8 @@
 export interface Topics {
   posts: string;
   dlq: string;
+  /** Posts as stage A analysed them, for the posts sink. */
+  enriched: string;
   counts: string;
   minutes: string;
   trends: string;
@@ -14,6 +16,7 @@ export function topicNames(prefix: string): Topics {
   return {
     posts: `${prefix}posts`,
     dlq: `${prefix}posts-dlq`,
+    enriched: `${prefix}posts-enriched`,
     counts: `${prefix}hashtag-counts`,
     minutes: `${prefix}minute-aggregates`,
     trends: `${prefix}trends`,

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { ddl } from './ddl.js';
+import { quote } from './sql.js';
 
 export type Store = ClickHouseClient;
 
@@ -53,5 +54,21 @@ export function openStore(cfg: Pick<ClickHouseConfig, 'url' | 'database' | 'user
 
 /** Creates the database and every table, on `cluster` when given (idempotent: safe on every start). */
 export async function migrate(store: Store, database: string, cluster?: string): Promise<void> {
-  for (const query of ddl(database, cluster)) await store.command({ query });
+  for (const query of ddl(database, cluster)) {
+    const add = ADD_COLUMN.exec(query);
+    if (add && (await hasColumn(store, add[1]!, add[2]!, add[3]!))) continue;
+    await store.command({ query });
+  }
+}
+
+/** 18.16 has no ADD COLUMN IF NOT EXISTS: a column the table has is skipped by looking it up. */
+const ADD_COLUMN = /^ALTER TABLE (\w+)\.(\w+)(?: ON CLUSTER \w+)? ADD COLUMN (\w+) /;
+
+async function hasColumn(store: Store, database: string, table: string, column: string): Promise<boolean> {
+  const rs = await store.query({
+    query: `SELECT count() AS n FROM system.columns WHERE database = ${quote(database)} AND table = ${quote(table)} AND name = ${quote(column)}`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ n: string | number }>();
+  return Number(row?.n ?? 0) > 0;
 }

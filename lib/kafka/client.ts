@@ -61,6 +61,7 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
   const week = String(7 * 86_400_000);
   const want: ITopicConfig[] = [
     { topic: t.posts, numPartitions: cfg.postsPartitions, configEntries: [{ name: 'retention.ms', value: week }] },
+    { topic: t.enriched, numPartitions: cfg.postsPartitions, configEntries: [{ name: 'retention.ms', value: week }] },
     { topic: t.dlq, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(30 * 86_400_000) }] },
     { topic: t.counts, numPartitions: cfg.countsPartitions },
     { topic: t.minutes, numPartitions: 3 },

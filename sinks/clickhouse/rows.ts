@@ -15,7 +15,8 @@ export function postRow(e: EnrichedPost & { post: PostRecord }): Record<string, 
     text: p.text, lang: e.lang, reply_to: p.reply_to ?? '', reply_to_author: p.reply_to_author ?? '', repost_of: p.repost_of ?? '',
     hashtags: p.hashtags, mentions: p.mentions, watches: e.watches,
     likes: p.metrics.likes, reposts: p.metrics.reposts, replies: p.metrics.replies,
-    sentiment: e.scores.sentiment, negative: e.scores.negative ? 1 : 0, toxic: e.scores.toxic ? 1 : 0,
+    sentiment: e.scores.sentiment, negative: e.scores.negative ? 1 : 0, positive: e.scores.positive ? 1 : 0,
+    toxic: e.scores.toxic ? 1 : 0, toxicity: e.scores.toxicity, arousal: e.scores.arousal,
     ingested_at: chTime(p.ingested_at),
   };
 }

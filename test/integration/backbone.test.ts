@@ -4,7 +4,8 @@
 // sent a second time change no count.
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../sim/generator.js';
-import type { Post } from '../../schemas/post.js';
+import { postKey, type Post } from '../../schemas/post.js';
+import { enrich } from '../../processors/aggregate.js';
 import { Metrics } from '../../lib/metrics.js';
 import { startPipeline } from '../../app/pipeline.js';
 import type { Store } from '../../lib/clickhouse/client.js';
@@ -47,6 +48,16 @@ for (const store of ['server', 'chdb'] as const) {
         await waitFor(async () => (await q<{ n: string }>(s, `SELECT toString(count()) AS n FROM ${db}.posts FINAL`))[0]!.n, (n) => Number(n) === N);
         await waitFor(async () => (await q<{ n: string }>(s, `SELECT toString(sum(posts)) AS n FROM ${db}.hashtag_minute FINAL`))[0]!.n, (n) => Number(n) === totalTagPosts);
         expect(await tagMinutes(s, db)).toEqual(truth.tagMinutes);
+        // The posts table holds the language and scores stage A counted with, computed once there.
+        type Scored = { platform: string; id: string; lang: string; sentiment: number; negative: number; positive: number; toxic: number; toxicity: number; arousal: number };
+        const stored = await q<Scored>(s, `SELECT platform, id, lang, sentiment, negative, positive, toxic, toxicity, arousal FROM ${db}.posts FINAL ORDER BY platform, id LIMIT 2000`);
+        const byKey = new Map(all.map((p) => [postKey(p), p]));
+        const f = Math.fround;
+        expect(stored).toHaveLength(2000);
+        expect(stored.map((r) => ({ ...r, sentiment: f(r.sentiment), toxicity: f(r.toxicity), arousal: f(r.arousal) }))).toEqual(stored.map((r) => {
+          const { lang, scores: c } = enrich(byKey.get(`${r.platform}:${r.id}`)!, null);
+          return { platform: r.platform, id: r.id, lang, sentiment: f(c.sentiment), negative: Number(c.negative), positive: Number(c.positive), toxic: Number(c.toxic), toxicity: f(c.toxicity), arousal: f(c.arousal) };
+        }));
 
         await send();
         // Wait until stage A and the posts sink have seen the resend, then check nothing moved.

@@ -93,7 +93,7 @@ describe('erasure on the ClickHouse server', () => {
       await eraser.close();
 
       const metrics = new Metrics();
-      const sink = await startPipeline({ config, roles: ['sink'], log, metrics, http: false, group: `${name}-a` });
+      const sink = await startPipeline({ config, roles: ['process', 'sink'], log, metrics, http: false, group: `${name}-a` });
       pipes.push(sink);
       const s = sink.store!;
       const early = batch1.filter((p) => authorKey(p) === aEarly || postKey(p) === postKey(pEarly));

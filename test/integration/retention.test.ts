@@ -16,6 +16,22 @@ async function q<T>(store: Store, query: string): Promise<T[]> {
   return (await store.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
+describe('migrations on the ClickHouse server (18.16)', () => {
+  it('run again on every start without error: a column an ALTER adds is skipped once the table has it', async () => {
+    const db = uniqueName('migrate');
+    const store = openStore({ url: inject('clickhouseUrl'), database: db, username: 'default', password: '', path: '' });
+    try {
+      await migrate(store, db);
+      await migrate(store, db);
+      const cols = (await q<{ name: string }>(store, `DESCRIBE TABLE ${db}.posts`)).map((c) => c.name);
+      expect(cols.filter((c) => ['negative', 'positive', 'toxic', 'toxicity', 'arousal'].includes(c))).toEqual(['negative', 'positive', 'toxic', 'toxicity', 'arousal']);
+    } finally {
+      await store.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+      await store.close();
+    }
+  });
+});
+
 describe('retention on the ClickHouse server (18.16, no TTL)', () => {
   it('drops exactly the partitions older than the retention, once', async () => {
     const db = uniqueName('retention');

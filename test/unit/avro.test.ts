@@ -1,6 +1,8 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { AvroCodec, fingerprint, loadSchema, SchemaError } from '../../schemas/avro.js';
+import { decodeEnriched, encodeEnriched } from '../../schemas/enriched.js';
+import { postCodec, toPost } from '../../schemas/post.js';
 
 describe('Avro single-object encoding', () => {
   it('computes the spec CRC-64-AVRO fingerprints', () => {
@@ -49,5 +51,21 @@ describe('Avro single-object encoding', () => {
     expect(c.decode(c.encode(huge))).toEqual(huge);
     expect(c.decode(c.encode(post))).toEqual(post);
     expect(small).toEqual(copy); // later encodings did not overwrite an earlier one
+  });
+});
+
+describe('posts-enriched records', () => {
+  it('carry the posts record bytes unchanged with every text score and watch stage A counted', () => {
+    const post = toPost({ id: 'e1', platform: 'mastodon', created_at: '2026-11-27T10:15:02.123Z', author: { id: 'a-1' }, text: 'Schon wieder Verspätung! #Bahnchaos' }, Date.parse('2026-11-27T10:16:00Z'));
+    const bytes = postCodec().encode({ ...post, ingested_at: 1_764_238_502_500 });
+    const scores = { sentiment: -0.5, negative: true, positive: false, toxic: true, toxicity: 0.75, arousal: 0.25 };
+    const back = decodeEnriched(encodeEnriched(bytes, { lang: 'de', scores, watches: ['deutsche-bahn'] }));
+    expect(back).toEqual({ post: { ...post, ingested_at: 1_764_238_502_500 }, lang: 'de', scores, watches: ['deutsche-bahn'] });
+  });
+
+  it('refuse bytes that are no enriched post, and an enriched post whose post bytes are broken', () => {
+    expect(() => decodeEnriched(Buffer.from('junk'))).toThrow(SchemaError);
+    const scores = { sentiment: 0, negative: false, positive: false, toxic: false, toxicity: 0, arousal: 0 };
+    expect(() => decodeEnriched(encodeEnriched(Buffer.from([0xc3, 0x01, 1, 2, 3]), { lang: 'en', scores, watches: [] }))).toThrow(SchemaError);
   });
 });

@@ -23,7 +23,13 @@ describe('ddl', () => {
     expect(out.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS ts.alert_feedback_local'))).toMatch(/ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}\/ts\/alert_feedback', '\{replica\}'\)/);
     const tables = tableDefs().map((t) => t.name);
     expect(tables).toEqual(['posts', 'hashtag_minute', 'watch_minute', 'trends', 'alerts', 'alert_feedback']);
-    expect(out).toHaveLength(1 + 2 * tables.length);
+    // Each ALTER (004: the posts table's text-score columns) goes to the local and the Distributed table.
+    const added = ['positive UInt8 AFTER negative', 'toxicity Float32 AFTER toxic', 'arousal Float32 AFTER toxicity'];
+    for (const col of added) {
+      expect(out).toContain(`ALTER TABLE ts.posts_local ON CLUSTER main ADD COLUMN ${col}`);
+      expect(out).toContain(`ALTER TABLE ts.posts ON CLUSTER main ADD COLUMN ${col}`);
+    }
+    expect(out).toHaveLength(1 + 2 * tables.length + 2 * added.length);
     for (const t of tables) {
       expect(out.filter((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ts.${t}_local ON CLUSTER main (`))).toHaveLength(1);
       expect(out).toContain(`CREATE TABLE IF NOT EXISTS ts.${t} ON CLUSTER main AS ts.${t}_local ENGINE = Distributed(main, ts, ${t}_local, ${SHARDING_KEYS[t]})`);
