@@ -6,10 +6,11 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
+import { Backoff } from '../lib/retry.js';
 import { extractHashtags } from '../schemas/normalise.js';
 import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
-  Backoff, Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
 } from './source-kit.js';
 
 export const POST_COLLECTION = 'app.bsky.feed.post';

@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
+import { Backoff } from '../lib/retry.js';
 import { extractHashtags } from '../schemas/normalise.js';
 import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
-  aborted, Backoff, Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  aborted, Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
 } from './source-kit.js';
 
 // ---------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-// Shared machinery of the streaming sources (mastodon, jetstream): reconnect backoff with
-// jitter, a bounded set of recently seen keys for dropping replayed events, per-batch
+// Shared machinery of the streaming sources (mastodon, jetstream): the reconnect cycle, a bounded set of recently seen keys for dropping replayed events, per-batch
 // metric tallies, and the batcher that hands posts on in batches with backpressure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/log.js';
+import { Backoff } from '../lib/retry.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Post } from '../schemas/post.js';
 import type { Rejected } from '../schemas/dlq.js';
@@ -13,22 +13,6 @@ export interface SourceOutput {
   onPosts: (posts: Post[], rejected: Rejected[]) => Promise<void>;
   /** A post deleted at its source (erasure is wired elsewhere); called after the batch before it. */
   onDelete?: (platform: string, id: string) => Promise<void> | void;
-}
-
-/** Exponential backoff with "equal jitter": half the delay fixed, half random, capped. */
-export class Backoff {
-  private attempt = 0;
-  constructor(private readonly o: { initialMs: number; maxMs: number; factor?: number; random?: () => number }) {}
-
-  /** The delay before the next attempt; each call doubles the base up to the cap. */
-  next(): number {
-    const base = Math.min(this.o.maxMs, this.o.initialMs * (this.o.factor ?? 2) ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 60);
-    return Math.round(base / 2 + (this.o.random ?? Math.random)() * (base / 2));
-  }
-
-  reset(): void { this.attempt = 0; }
-  get attempts(): number { return this.attempt; }
 }
 
 /** A set of the most recent keys, evicting the oldest beyond `capacity`. */

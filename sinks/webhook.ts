@@ -4,9 +4,9 @@
 // only after delivery, so every alert is redelivered once the endpoint returns.
 import { exitOnFatalCrash, trackLag } from '../lib/kafka/client.js';
 import { createHmac } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
+import { retry } from '../lib/retry.js';
 import type { Metrics } from '../lib/metrics.js';
 import { decodeEvent } from '../schemas/events-codec.js';
 import { type AlertEvent, SEVERITY_TEXT } from '../schemas/events.js';
@@ -105,25 +105,23 @@ export class AlertDelivery {
         const w = this.o.watches().find((x) => x.id === e.watch);
         if (w?.channels.length && !w.channels.includes(this.o.channel.name)) return;
         this.o.metrics.received.inc(labels);
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await deliver(this.o.channel, e, w?.name ?? e.watch, this.o.dashboardUrl);
-            this.o.metrics.sent.inc(labels);
-            return;
-          } catch (err) {
-            const de = err as DeliveryError;
-            this.o.metrics.errors.inc({ ...labels, error_type: 'delivery', stage: 'sending' });
-            if (!de.retryable) {
-              this.o.log.error({ err: de, event: e.id }, 'alert rejected by the endpoint; not retried');
-              this.o.metrics.discarded.inc({ ...labels, reason: 'rejected' });
-              return;
-            }
-            if (!this.running) throw de;
-            const wait = Math.min(this.o.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(attempt, 10));
-            if (attempt % 5 === 0) this.o.log.warn({ err: de, event: e.id, attempt }, 'alert delivery failing; retrying');
-            await sleep(wait);
-            await heartbeat();
-          }
+        try {
+          await retry(() => deliver(this.o.channel, e, w?.name ?? e.watch, this.o.dashboardUrl), {
+            initialMs: 250, maxMs: this.o.maxBackoffMs ?? 30_000,
+            retryable: (err) => (err as DeliveryError).retryable && this.running,
+            onRetry: async (err, attempt) => {
+              this.o.metrics.errors.inc({ ...labels, error_type: 'delivery', stage: 'sending' });
+              if (attempt % 5 === 1) this.o.log.warn({ err, event: e.id, attempt }, 'alert delivery failing; retrying');
+              await heartbeat();
+            },
+          });
+          this.o.metrics.sent.inc(labels);
+        } catch (err) {
+          const de = err as DeliveryError;
+          this.o.metrics.errors.inc({ ...labels, error_type: 'delivery', stage: 'sending' });
+          if (de.retryable) throw de; // stopping: the alert is delivered after the restart
+          this.o.log.error({ err: de, event: e.id }, 'alert rejected by the endpoint; not retried');
+          this.o.metrics.discarded.inc({ ...labels, reason: 'rejected' });
         }
       },
     });

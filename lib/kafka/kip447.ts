@@ -14,8 +14,8 @@
 // Field layouts: Kafka's TxnOffsetCommitRequest/Response.json and OffsetFetchRequest/
 // Response.json (flexible versions: compact strings and arrays, tagged fields, header v2).
 import { createRequire } from 'node:module';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Transaction } from 'kafkajs';
+import { retry } from '../retry.js';
 import { register } from './replacements.js';
 
 const require = createRequire(import.meta.url);
@@ -53,12 +53,8 @@ interface OffsetTopic { topic: string; partitions: { partition: number; offset: 
  * (before the offsets are added, so a retry adds them once).
  */
 export async function sendOffsets(tx: Transaction, consumerGroupId: string, topics: OffsetTopic[], member: GroupMember): Promise<void> {
-  for (let wait = 10; ; wait = Math.min(2 * wait, 500)) {
-    try { return await tx.sendOffsets({ consumerGroupId, topics: Object.assign(topics, { [GROUP]: member }) }); } catch (e) {
-      if ((e as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || wait >= 500) throw e;
-      await sleep(wait);
-    }
-  }
+  await retry(() => tx.sendOffsets({ consumerGroupId, topics: Object.assign(topics, { [GROUP]: member }) }),
+    { initialMs: 10, maxMs: 500, retryable: (e, attempt) => errorType(e) === 'CONCURRENT_TRANSACTIONS' && attempt < 7 });
 }
 
 /**
@@ -67,13 +63,11 @@ export async function sendOffsets(tx: Transaction, consumerGroupId: string, topi
  * UNSTABLE_OFFSET_COMMIT, and this asks again, as long as `wanted()` holds.
  */
 export async function committedOffsets(admin: Admin, groupId: string, topic: string, wanted: () => boolean = () => true): Promise<{ partition: number; offset: string; metadata: string | null }[]> {
-  for (let wait = 20; ; wait = Math.min(2 * wait, 1000)) {
-    try { return (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []; } catch (e) {
-      if ((e as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || !wanted()) throw e;
-      await sleep(wait);
-    }
-  }
+  return retry(async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [],
+    { initialMs: 20, maxMs: 1000, retryable: (e) => errorType(e) === 'UNSTABLE_OFFSET_COMMIT' && wanted() });
 }
+
+const errorType = (e: unknown): string | undefined => (e as { type?: string }).type;
 
 function txnOffsetCommitV3({ transactionalId, groupId, producerId, producerEpoch, topics }: { transactionalId: string; groupId: string; producerId: unknown; producerEpoch: number; topics: OffsetTopic[] & { [GROUP]?: GroupMember } }) {
   const member = topics[GROUP] ?? { generationId: -1, memberId: '' }; // no member: the coordinator checks no generation (as before v3)
