@@ -4,13 +4,10 @@
 // duplicates. Deletions surface through onDelete; erasure is wired elsewhere.
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { Logger } from '../lib/log.js';
-import type { Metrics } from '../lib/metrics.js';
-import { Backoff } from '../lib/retry.js';
 import { extractHashtags } from '../schemas/normalise.js';
 import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
-  Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  languageTag, RecentKeys, SourceConnectError, statusError, StreamingSource, Tally, type SourceDeps,
 } from './source-kit.js';
 
 export const POST_COLLECTION = 'app.bsky.feed.post';
@@ -38,14 +35,7 @@ export const JetstreamOptionsSchema = z.object({
 export type JetstreamOptions = z.output<typeof JetstreamOptionsSchema>;
 export type JetstreamOptionsInput = z.input<typeof JetstreamOptionsSchema>;
 
-export interface JetstreamSourceOptions extends JetstreamOptionsInput, SourceOutput {
-  metrics: Metrics;
-  log: Logger;
-  /** The ingest clock (future-timestamp rule); tests pin it. */
-  now?: () => number;
-  /** Jitter source; tests pin it. */
-  random?: () => number;
-}
+export type JetstreamSourceOptions = JetstreamOptionsInput & SourceDeps;
 
 // ---------------------------------------------------------------------------------------
 // Event → Post input (pure)
@@ -137,38 +127,20 @@ export function eventKey(e: JetstreamEvent): string {
  * Streams Jetstream posts into `onPosts` batches. `start()` connects in the background;
  * `close(deadlineMs)` stops reading and hands on what it holds within the deadline.
  */
-export class JetstreamSource {
-  readonly options: JetstreamOptions;
-  private readonly metrics: Metrics;
-  private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly batcher: Batcher;
+export class JetstreamSource extends StreamingSource<JetstreamOptions> {
   private readonly seen: RecentKeys;
   private readonly handles = new Map<string, string>();
-  private readonly backoff: Backoff;
-  private readonly stop = new AbortController();
-  private loop: Promise<void> | null = null;
   private ws: WebSocket | null = null;
   private readCursor: number | null;
-  private isConnected = false;
   private readonly cursors: (number | null)[] = [];
 
   constructor(o: JetstreamSourceOptions) {
     const { onPosts, onDelete, metrics, log, now, random, ...rest } = o;
-    this.options = JetstreamOptionsSchema.parse(rest);
-    this.metrics = metrics;
-    this.log = log.child({ component: this.options.id });
-    this.now = now ?? Date.now;
+    super('Jetstream', JetstreamOptionsSchema.parse(rest), { onPosts, onDelete, metrics, log, now, random });
     this.readCursor = this.options.cursor ?? null;
     this.seen = new RecentKeys(this.options.recentEvents);
-    this.backoff = new Backoff({ ...this.options.reconnect, random });
-    this.batcher = new Batcher({
-      id: this.options.id, maxItems: this.options.batchMaxPosts, maxWaitMs: this.options.batchMaxMs, maxPending: this.options.maxPending,
-      retry: this.options.reconnect, onPosts, onDelete, metrics, log: this.log,
-    });
   }
 
-  get connected(): boolean { return this.isConnected; }
   /** time_us of the newest event read (the resume point of the next reconnect, less the overlap). */
   get cursor(): number | null { return this.readCursor; }
   /** time_us up to which every event was handed on: persist it and pass it as `cursor` after a restart. */
@@ -186,32 +158,12 @@ export class JetstreamSource {
     return { url: u, cursor };
   }
 
-  /**
-   * Starts streaming in the background. Resolves after the first connection attempt: when
-   * connected, or when it failed in a way worth retrying (retries go on; `connected` tells).
-   * Rejects with a SourceConnectError when the server refuses for good (4xx on upgrade).
-   */
-  start(): Promise<void> {
-    if (this.loop) throw new Error('JetstreamSource already started');
-    const r = reconnecting({
-      peer: 'Jetstream', componentId: this.options.id, metrics: this.metrics, log: this.log, backoff: this.backoff, signal: this.stop.signal,
-      connectOnce: (onConnected) => this.connectOnce(onConnected), logContext: () => ({ cursor: this.readCursor }), 
-    });
-    this.loop = r.loop;
-    return r.started;
-  }
+  protected override interrupt(): void { this.ws?.terminate(); }
 
-  /** Stops reading and reconnecting, then hands on what is held; returns within `deadlineMs`. */
-  async close(deadlineMs: number): Promise<void> {
-    const until = Date.now() + deadlineMs;
-    this.stop.abort();
-    this.ws?.terminate();
-    await this.loop;
-    await this.batcher.close(Math.max(0, until - Date.now()));
-  }
+  protected override logContext(): Record<string, unknown> { return { cursor: this.readCursor }; }
 
   /** One connection: resolves when it closes (true if it delivered events), rejects when it fails. */
-  private connectOnce(onConnected: () => void): Promise<boolean> {
+  protected connectOnce(onConnected: () => void): Promise<boolean> {
     const { url, cursor } = this.subscribeUrl();
     this.cursors.push(cursor);
     return new Promise<boolean>((resolve, reject) => {

@@ -3,13 +3,10 @@
 // reconnect the source fills the gap from the REST timeline (min_id = newest status seen)
 // and drops statuses it already saw (a bounded set of recent ids).
 import { z } from 'zod';
-import type { Logger } from '../lib/log.js';
-import type { Metrics } from '../lib/metrics.js';
-import { Backoff } from '../lib/retry.js';
 import { extractHashtags } from '../schemas/normalise.js';
 import { InvalidPostError, toPost } from '../schemas/post.js';
 import {
-  aborted, Batcher, languageTag, reconnecting, RecentKeys, SourceConnectError, statusError, Tally, type SourceOutput,
+  aborted, languageTag, RecentKeys, SourceConnectError, statusError, StreamingSource, Tally, type SourceDeps,
 } from './source-kit.js';
 
 // ---------------------------------------------------------------------------------------
@@ -62,14 +59,7 @@ export const MastodonOptionsSchema = z.object({
 export type MastodonOptions = z.output<typeof MastodonOptionsSchema>;
 export type MastodonOptionsInput = z.input<typeof MastodonOptionsSchema>;
 
-export interface MastodonSourceOptions extends MastodonOptionsInput, SourceOutput {
-  metrics: Metrics;
-  log: Logger;
-  /** The ingest clock (future-timestamp rule); tests pin it. */
-  now?: () => number;
-  /** Jitter source; tests pin it. */
-  random?: () => number;
-}
+export type MastodonSourceOptions = MastodonOptionsInput & SourceDeps;
 
 // ---------------------------------------------------------------------------------------
 // Server-sent events
@@ -277,39 +267,20 @@ export function compareIds(a: string, b: string): number {
  * Streams one Mastodon timeline into `onPosts` batches. `start()` connects in the background;
  * `close(deadlineMs)` stops reading and hands on what it holds within the deadline.
  */
-export class MastodonSource {
-  readonly options: MastodonOptions;
-  private readonly metrics: Metrics;
-  private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly batcher: Batcher;
+export class MastodonSource extends StreamingSource<MastodonOptions> {
   private readonly seen: RecentKeys;
-  private readonly backoff: Backoff;
-  private readonly stop = new AbortController();
   private readonly instance: string;
-  private loop: Promise<void> | null = null;
   private newest: string | null;
-  private isConnected = false;
   private connections = 0;
 
   constructor(o: MastodonSourceOptions) {
     const { onPosts, onDelete, metrics, log, now, random, ...rest } = o;
-    this.options = MastodonOptionsSchema.parse(rest);
-    this.metrics = metrics;
-    this.log = log.child({ component: this.options.id });
-    this.now = now ?? Date.now;
+    super('Mastodon', MastodonOptionsSchema.parse(rest), { onPosts, onDelete, metrics, log, now, random });
     this.instance = new URL(this.options.url).hostname;
     this.newest = this.options.sinceId ?? null;
     this.seen = new RecentKeys(this.options.recentIds);
-    this.backoff = new Backoff({ ...this.options.reconnect, random });
-    this.batcher = new Batcher({
-      id: this.options.id, maxItems: this.options.batchMaxPosts, maxWaitMs: this.options.batchMaxMs, maxPending: this.options.maxPending,
-      retry: this.options.reconnect, onPosts, onDelete, metrics, log: this.log,
-    });
   }
 
-  /** True while a stream is open. */
-  get connected(): boolean { return this.isConnected; }
   /** The newest status id seen: persist it and pass it as `sinceId` to resume after a restart. */
   get lastId(): string | null { return this.newest; }
 
@@ -351,32 +322,8 @@ export class MastodonSource {
     return u;
   }
 
-  /**
-   * Starts streaming in the background. Resolves after the first connection attempt: when
-   * connected, or when it failed in a way worth retrying (retries go on; `connected` tells).
-   * Rejects with a SourceConnectError when the server refuses for good (bad token, no such
-   * list or tag) — retrying would not help.
-   */
-  start(): Promise<void> {
-    if (this.loop) throw new Error('MastodonSource already started');
-    const r = reconnecting({
-      peer: 'Mastodon', componentId: this.options.id, metrics: this.metrics, log: this.log, backoff: this.backoff, signal: this.stop.signal,
-      connectOnce: (onConnected) => this.connectOnce(onConnected), 
-    });
-    this.loop = r.loop;
-    return r.started;
-  }
-
-  /** Stops reading and reconnecting, then hands on what is held; returns within `deadlineMs`. */
-  async close(deadlineMs: number): Promise<void> {
-    const until = Date.now() + deadlineMs;
-    this.stop.abort();
-    await this.loop;
-    await this.batcher.close(Math.max(0, until - Date.now()));
-  }
-
   /** One connection: resolves when the server ends the stream (true if it delivered anything). */
-  private async connectOnce(onConnected: () => void): Promise<boolean> {
+  protected async connectOnce(onConnected: () => void): Promise<boolean> {
     const ac = new AbortController();
     const onStop = () => ac.abort();
     this.stop.signal.addEventListener('abort', onStop);

@@ -219,57 +219,108 @@ export function languageTag(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(value) ? value : null;
 }
 
-export interface ReconnectOptions {
-  /** What the logs call the other end, e.g. `Jetstream`. */
-  peer: string;
-  componentId: string;
+/** What every streaming source's options carry (each source's own schema has these fields). */
+export interface StreamingOptions {
+  id: string;
+  batchMaxPosts: number;
+  batchMaxMs: number;
+  maxPending: number;
+  reconnect: { initialMs: number; maxMs: number };
+}
+
+/** Where a streaming source hands its output, and its telemetry. */
+export interface SourceDeps extends SourceOutput {
   metrics: Metrics;
   log: Logger;
-  backoff: Backoff;
-  /** Aborting it stops the loop (the source's close). */
-  signal: AbortSignal;
-  /** One connection: resolves when it ends (true if it delivered anything), rejects when it fails. */
-  connectOnce: (onConnected: () => void) => Promise<boolean>;
-  /** Extra fields for the reconnect log line (e.g. the cursor). */
-  logContext?: () => Record<string, unknown>;
+  /** The ingest clock (future-timestamp rule); tests pin it. */
+  now?: () => number;
+  /** Jitter source; tests pin it. */
+  random?: () => number;
 }
 
 /**
- * The start/reconnect/close cycle every streaming source shares: connect, read until the
- * connection ends, back off (reset after a productive connection), again, until `signal` aborts.
- * `started` resolves after the first attempt, when connected or failed in a way worth retrying
- * (retries go on), and rejects with a SourceConnectError when the peer refuses for good on the
- * first attempt. `loop` settles once stopped.
+ * The start/reconnect/close cycle every streaming source shares, and its batcher: connect, read
+ * until the connection ends, back off (reset after a productive connection), again, until closed.
+ * A source supplies one connection (`connectOnce`) and hands posts to `batcher`.
  */
-export function reconnecting(o: ReconnectOptions): { started: Promise<void>; loop: Promise<void> } {
-  let loop!: Promise<void>;
-  const started = new Promise<void>((resolve, reject) => {
-    loop = runReconnecting(o, (e) => (e && !e.retryable ? reject(e) : resolve()));
-  });
-  return { started, loop };
-}
+export abstract class StreamingSource<O extends StreamingOptions> {
+  readonly options: O;
+  protected readonly metrics: Metrics;
+  protected readonly log: Logger;
+  protected readonly now: () => number;
+  protected readonly batcher: Batcher;
+  protected readonly backoff: Backoff;
+  protected readonly stop = new AbortController();
+  protected isConnected = false;
+  private loop: Promise<void> | null = null;
 
-async function runReconnecting(o: ReconnectOptions, first: (e: SourceConnectError | null) => void): Promise<void> {
-  let reported = false;
-  const report = (e: SourceConnectError | null) => { if (!reported) { reported = true; first(e); } };
-  while (!o.signal.aborted) {
-    let productive = false;
-    try {
-      productive = await o.connectOnce(() => report(null));
-    } catch (e) {
-      const err = e instanceof SourceConnectError ? e : new SourceConnectError('network', (e as Error).message, true, { cause: e });
-      if (o.signal.aborted) break;
-      o.metrics.errors.inc({ component_kind: 'source', component_id: o.componentId, error_type: 'connection', stage: 'receiving' });
-      if (!reported && !err.retryable) { report(err); o.log.error({ err }, `${o.peer} refused the connection; not retrying`); break; }
-      report(err);
-      if (err.retryable) o.log.warn({ err, code: err.code }, `${o.peer} connection failed`);
-      else o.log.error({ err, code: err.code }, `${o.peer} refused the connection; retrying in case it was temporary`);
-    }
-    if (o.signal.aborted) break;
-    if (productive) o.backoff.reset();
-    const delay = o.backoff.next();
-    o.log.info({ delayMs: delay, attempt: o.backoff.attempts, ...o.logContext?.() }, `reconnecting to ${o.peer}`);
-    await pause(delay, o.signal);
+  /** `peer` names the other end in logs, e.g. `Jetstream`. */
+  constructor(private readonly peer: string, options: O, deps: SourceDeps) {
+    this.options = options;
+    this.metrics = deps.metrics;
+    this.log = deps.log.child({ component: options.id });
+    this.now = deps.now ?? Date.now;
+    this.backoff = new Backoff({ ...options.reconnect, random: deps.random });
+    this.batcher = new Batcher({
+      id: options.id, maxItems: options.batchMaxPosts, maxWaitMs: options.batchMaxMs, maxPending: options.maxPending,
+      retry: options.reconnect, onPosts: deps.onPosts, onDelete: deps.onDelete, metrics: deps.metrics, log: this.log,
+    });
   }
-  report(null);
+
+  /** True while a connection is open. */
+  get connected(): boolean { return this.isConnected; }
+
+  /**
+   * Starts streaming in the background. Resolves after the first connection attempt: when
+   * connected, or when it failed in a way worth retrying (retries go on; `connected` tells).
+   * Rejects with a SourceConnectError when the peer refuses for good (bad token, no such stream).
+   */
+  start(): Promise<void> {
+    if (this.loop) throw new Error(`${this.peer} source already started`);
+    return new Promise((resolve, reject) => {
+      this.loop = this.run((e) => (e && !e.retryable ? reject(e) : resolve()));
+    });
+  }
+
+  /** Stops reading and reconnecting, then hands on what is held; returns within `deadlineMs`. */
+  async close(deadlineMs: number): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    this.stop.abort();
+    this.interrupt();
+    await this.loop;
+    await this.batcher.close(Math.max(0, until - Date.now()));
+  }
+
+  /** One connection: resolves when it ends (true if it delivered anything), rejects when it fails. */
+  protected abstract connectOnce(onConnected: () => void): Promise<boolean>;
+  /** Ends the open connection at once (on close), where aborting `stop` alone does not. */
+  protected interrupt(): void {}
+  /** Extra fields for the reconnect log line (e.g. the cursor). */
+  protected logContext(): Record<string, unknown> { return {}; }
+
+  private async run(first: (e: SourceConnectError | null) => void): Promise<void> {
+    let reported = false;
+    const report = (e: SourceConnectError | null) => { if (!reported) { reported = true; first(e); } };
+    const signal = this.stop.signal;
+    while (!signal.aborted) {
+      let productive = false;
+      try {
+        productive = await this.connectOnce(() => report(null));
+      } catch (e) {
+        const err = e instanceof SourceConnectError ? e : new SourceConnectError('network', (e as Error).message, true, { cause: e });
+        if (signal.aborted) break;
+        this.metrics.errors.inc({ component_kind: 'source', component_id: this.options.id, error_type: 'connection', stage: 'receiving' });
+        if (!reported && !err.retryable) { report(err); this.log.error({ err }, `${this.peer} refused the connection; not retrying`); break; }
+        report(err);
+        if (err.retryable) this.log.warn({ err, code: err.code }, `${this.peer} connection failed`);
+        else this.log.error({ err, code: err.code }, `${this.peer} refused the connection; retrying in case it was temporary`);
+      }
+      if (signal.aborted) break;
+      if (productive) this.backoff.reset();
+      const delay = this.backoff.next();
+      this.log.info({ delayMs: delay, attempt: this.backoff.attempts, ...this.logContext() }, `reconnecting to ${this.peer}`);
+      await pause(delay, signal);
+    }
+    report(null);
+  }
 }
