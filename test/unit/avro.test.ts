@@ -69,3 +69,28 @@ describe('posts-enriched records', () => {
     expect(() => decodeEnriched(encodeEnriched(Buffer.from([0xc3, 0x01, 1, 2, 3]), { lang: 'en', scores, watches: [] }))).toThrow(SchemaError);
   });
 });
+
+describe('hostile Avro', () => {
+  const zigzag = (n: number): number[] => { const out: number[] = []; let v = n >= 0 ? 2 * n : -2 * n - 1; while (v >= 0x80) { out.push((v % 0x80) | 0x80); v = Math.floor(v / 0x80); } out.push(v); return out; };
+
+  it('refuses a posts record whose hashtag array claims 60 million items in a few bytes, before allocating them', () => {
+    const codec = postCodec();
+    const head = codec.encode({ ...toPost({ id: 'x', created_at: '2026-01-01T00:00:00Z', author: { id: 'a' }, text: '' }, Date.parse('2026-01-01T00:00:00Z')), ingested_at: 0 }).subarray(0, 10);
+    // id, platform, created_at, author (id, handle, followers, created_at), text, lang, reply_to, reply_to_author, repost_of: all empty or null.
+    const body = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...zigzag(60_000_000)]);
+    const before = process.memoryUsage().heapUsed;
+    expect(() => codec.decode(Buffer.concat([head, body]))).toThrow(SchemaError);
+    expect(() => codec.decode(Buffer.concat([head, body]))).toThrow(/a block claims 60000000 items with 0 bytes left/);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 << 20);
+  });
+
+  it('still reads arrays and maps written in several blocks, and refuses a map whose count outruns its bytes', () => {
+    const arr = new AvroCodec<string[]>({ type: 'array', items: 'string' });
+    const map = new AvroCodec<Record<string, number>>({ type: 'map', values: 'int' });
+    // Two blocks (the second with a negative count and its byte size), as other writers may send them.
+    const twoBlocks = Buffer.from([...zigzag(2), 2, 0x61, 2, 0x62, ...zigzag(-1), ...zigzag(2), 2, 0x63, 0]);
+    expect(arr.decode(Buffer.concat([arr.encode([]).subarray(0, 10), twoBlocks]))).toEqual(['a', 'b', 'c']);
+    expect(map.decode(map.encode({ a: 1, b: 2 }))).toEqual({ a: 1, b: 2 });
+    expect(() => map.decode(Buffer.concat([map.encode({}).subarray(0, 10), Buffer.from(zigzag(1_000_000))]))).toThrow(SchemaError);
+  });
+});
