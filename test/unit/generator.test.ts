@@ -357,5 +357,5 @@ describe('throughput', () => {
     const s = (performance.now() - t0) / 1000;
     console.log(`generator: ${n} posts in ${s.toFixed(2)} s = ${Math.round(n / s)} posts/s`);
     expect(n).toBeGreaterThan(250_000);
-  });
+  }, 300_000); // a busy machine must not fail it: timing is printed, never decisive
 });
