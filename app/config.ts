@@ -19,6 +19,7 @@ export const ConfigSchema = z.object({
     tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]).describe('Accepted bearer tokens (env TRENDSTREAM_INGEST_TOKENS, comma-separated); empty disables auth'),
     maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
     maxLineBytes: z.number().int().positive().default(256 * 1024),
+    maxLines: z.number().int().positive().max(1_000_000).default(10_000).describe('Posts (NDJSON lines or array items) one request may hold; more is answered 413 as a whole'),
     mastodon: z.array(MastodonOptionsSchema).default([]).describe('Mastodon streaming sources (env TRENDSTREAM_MASTODON_URL, _TOKEN, _STREAM); run each in one ingest replica only'),
     jetstream: JetstreamOptionsSchema.optional().describe('Bluesky Jetstream source (env TRENDSTREAM_JETSTREAM_URL, TRENDSTREAM_JETSTREAM_WANTED_DIDS)'),
   }).strict().superRefine((o, ctx) => {

@@ -4,11 +4,20 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../lib/metrics.js';
-import { InvalidPostError, toPost, type Post } from '../schemas/post.js';
+import { InvalidPostError, toPost, type OnLimit, type Post } from '../schemas/post.js';
 import type { PostProducer } from './producer.js';
 import type { Rejected } from '../schemas/dlq.js';
 
-export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number }
+export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number }
+
+/** A body with more posts (lines or array items) than the limit: answered 413 as a whole. */
+export class TooManyPostsError extends Error {
+  readonly code = 'too_many_posts';
+  constructor(readonly limit: number) {
+    super(`the body holds more than ${limit} posts (lines or array items): split it into smaller batches`);
+    this.name = 'TooManyPostsError';
+  }
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -26,8 +35,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface ParsedBatch { posts: Post[]; rejected: Rejected[]; lines: number }
 
-/** Splits and validates a request body. Throws InvalidPostError when the body is unreadable as a whole. */
-export function parseBody(body: Buffer, opts: { maxLineBytes: number; now?: number; source?: string }): ParsedBatch {
+/**
+ * Splits and validates a request body. Throws InvalidPostError when the body is unreadable as a
+ * whole, TooManyPostsError (before validating anything) when it holds more than `maxLines` posts:
+ * each rejected line keeps a copy, a reason and a dead letter, so an unbounded count is unbounded memory.
+ */
+export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?: number; now?: number; source?: string; onLimit?: OnLimit }): ParsedBatch {
+  const maxLines = opts.maxLines ?? Infinity;
   const now = opts.now ?? Date.now();
   const source = opts.source ?? 'http';
   const posts: Post[] = [];
@@ -39,14 +53,16 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; now?: numb
       throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${(e as Error).message}`);
     }
     if (!Array.isArray(arr)) throw new InvalidPostError('invalid_json', 'body is neither NDJSON nor a JSON array');
+    if (arr.length > maxLines) throw new TooManyPostsError(maxLines);
     arr.forEach((item, i) => {
-      try { posts.push(toPost(item, now)); } catch (e) {
+      try { posts.push(toPost(item, now, opts.onLimit)); } catch (e) {
         const err = e as InvalidPostError;
         rejected.push({ raw: JSON.stringify(item) ?? 'undefined', code: err.code ?? 'invalid_post', reason: err.message, source, line: i + 1 });
       }
     });
     return { posts, rejected, lines: arr.length };
   }
+  if (countLines(body, maxLines) > maxLines) throw new TooManyPostsError(maxLines);
   let start = 0;
   let lineNo = 0;
   let readable = 0;
@@ -65,7 +81,7 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; now?: numb
     try { text = utf8.decode(bytes); } catch { reject('invalid_encoding', 'line is not valid UTF-8'); continue; }
     let obj: unknown;
     try { obj = JSON.parse(text); readable++; } catch (e) { reject('invalid_json', `not valid JSON: ${(e as Error).message}`); continue; }
-    try { posts.push(toPost(obj, now)); } catch (e) {
+    try { posts.push(toPost(obj, now, opts.onLimit)); } catch (e) {
       const err = e as InvalidPostError;
       reject(err.code ?? 'invalid_post', err.message);
     }
@@ -75,6 +91,17 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; now?: numb
     throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${rejected[0]!.reason}`);
   }
   return { posts, rejected, lines: lineNo };
+}
+
+/** Non-blank lines of an NDJSON body, counted up to `limit + 1`. */
+function countLines(body: Buffer, limit: number): number {
+  let n = 0;
+  let blank = true;
+  for (let i = 0; i < body.length && n <= limit; i++) {
+    const b = body[i]!;
+    if (b === 0x0a) { if (!blank) n++; blank = true; } else if (b !== 0x20 && b !== 0x09 && b !== 0x0d) blank = false;
+  }
+  return blank ? n : n + 1;
 }
 
 /** Registers POST /v1/posts on `app`. */
@@ -91,8 +118,13 @@ export function registerIngest(app: FastifyInstance, producer: PostProducer, met
     if (!Buffer.isBuffer(body)) { reply.code(415); return { error: 'unsupported_media_type', message: 'send application/x-ndjson or application/json' }; }
     let batch: ParsedBatch;
     try {
-      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes });
+      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes, maxLines: opts.maxLines, onLimit: (limit, n) => metrics.limitDropped.inc({ limit }, n) });
     } catch (e) {
+      if (e instanceof TooManyPostsError) {
+        metrics.discarded.inc({ component_kind: 'source', component_id: 'http', reason: 'too_many_posts' });
+        reply.code(413);
+        return { error: 'too_many_posts', message: e.message };
+      }
       metrics.discarded.inc({ component_kind: 'source', component_id: 'http', reason: 'invalid_json' });
       reply.code(400);
       return { error: 'invalid_body', message: (e as Error).message };

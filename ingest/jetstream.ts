@@ -277,7 +277,7 @@ export class JetstreamSource extends StreamingSource<JetstreamOptions> {
     try {
       const { input, learned } = recordToInput(e.did, c.rkey, c.record, this.handles);
       for (const [did, handle] of learned) this.learn(did, handle);
-      this.batcher.post(toPost(input, this.now()), t);
+      this.batcher.post(toPost(input, this.now(), this.onLimit), t);
     } catch (err) {
       reject(err instanceof InvalidPostError ? err.code : 'invalid_post', (err as Error).message, t);
     }

@@ -446,7 +446,7 @@ export class MastodonSource extends StreamingSource<MastodonOptions> {
       return;
     }
     try {
-      this.batcher.post(toPost(statusToInput(s, this.instance), this.now()));
+      this.batcher.post(toPost(statusToInput(s, this.instance), this.now(), this.onLimit));
     } catch (e) {
       const code = e instanceof InvalidPostError ? e.code : 'invalid_post';
       tally.discard(code);

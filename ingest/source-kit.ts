@@ -270,6 +270,9 @@ export abstract class StreamingSource<O extends StreamingOptions> {
   /** True while a connection is open. */
   get connected(): boolean { return this.isConnected; }
 
+  /** Counts the hashtags and mentions of a post that the per-post limits dropped. */
+  protected readonly onLimit = (limit: 'hashtags' | 'mentions', dropped: number): void => { this.metrics.limitDropped.inc({ limit }, dropped); };
+
   /**
    * Starts streaming in the background. Resolves after the first connection attempt: when
    * connected, or when it failed in a way worth retrying (retries go on; `connected` tells).

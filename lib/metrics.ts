@@ -10,6 +10,7 @@ export class Metrics {
   readonly sent: Counter<'component_kind' | 'component_id'>;
   readonly errors: Counter<'component_kind' | 'component_id' | 'error_type' | 'stage'>;
   readonly discarded: Counter<'component_kind' | 'component_id' | 'reason'>;
+  readonly limitDropped: Counter<'limit'>;
   readonly watermark: Gauge<'component_id'>;
   readonly lag: Gauge<'component_id' | 'topic' | 'partition'>;
   readonly batchSeconds: Histogram<'component_kind' | 'component_id'>;
@@ -28,6 +29,7 @@ export class Metrics {
     this.sent = new Counter({ name: 'trendstream_component_sent_events_total', help: 'Events a component emitted or wrote', labelNames: labels, registers: [registry] });
     this.errors = new Counter({ name: 'trendstream_component_errors_total', help: 'Errors by type and stage', labelNames: [...labels, 'error_type', 'stage'], registers: [registry] });
     this.discarded = new Counter({ name: 'trendstream_component_discarded_events_total', help: 'Events dropped on purpose (invalid, duplicate, late), by reason', labelNames: [...labels, 'reason'], registers: [registry] });
+    this.limitDropped = new Counter({ name: 'trendstream_limit_dropped_total', help: 'Items a limit dropped while the rest was kept (extra hashtags or mentions of a post), by limit', labelNames: ['limit'], registers: [registry] });
     this.watermark = new Gauge({ name: 'trendstream_watermark_seconds', help: 'Event-time watermark (Unix seconds)', labelNames: ['component_id'], registers: [registry] });
     this.lag = new Gauge({ name: 'trendstream_consumer_lag_messages', help: 'Messages between the last processed offset and the partition end', labelNames: ['component_id', 'topic', 'partition'], registers: [registry] });
     this.batchSeconds = new Histogram({ name: 'trendstream_component_batch_duration_seconds', help: 'Time to process or write one batch', labelNames: labels, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });

@@ -33,7 +33,19 @@ export const LIMITS = {
   idChars: 256,
   /** A post dated further ahead of the ingest clock than this is rejected (CONTRACTS §2). */
   futureMs: 5 * 60_000,
+  /** Hashtags and mentions kept per post (the first ones); more are dropped and counted, the post kept. */
+  hashtags: 100,
+  mentions: 100,
 };
+
+/** Told how many hashtags or mentions of a post a limit dropped. */
+export type OnLimit = (limit: 'hashtags' | 'mentions', dropped: number) => void;
+
+function capped<T>(items: T[], max: number, limit: 'hashtags' | 'mentions', onLimit?: OnLimit): T[] {
+  if (items.length <= max) return items;
+  onLimit?.(limit, items.length - max);
+  return items.slice(0, max);
+}
 
 /** Why a post was rejected: a stable code (DLQ header, metric label) and a readable detail. */
 export class InvalidPostError extends Error {
@@ -79,8 +91,8 @@ const PostInput = z.object({
   reply_to: z.union([optString, z.number().transform(String)]),
   reply_to_author: optString,
   repost_of: z.union([optString, z.number().transform(String)]),
-  hashtags: z.array(z.string().max(1000)).max(100).nullish(),
-  mentions: z.array(z.string().max(1000)).max(100).nullish(),
+  hashtags: z.array(z.string().max(1000)).max(10_000).nullish(),
+  mentions: z.array(z.string().max(1000)).max(10_000).nullish(),
   metrics: z.object({ likes: count, reposts: count, replies: count }).partial().nullish(),
 });
 
@@ -94,9 +106,10 @@ function describe(err: z.ZodError): string {
 
 /**
  * Validates one input object and returns the normalised Post; throws InvalidPostError
- * with a readable reason. `now` is the ingest clock, for the future-timestamp rule.
+ * with a readable reason. `now` is the ingest clock, for the future-timestamp rule; `onLimit`
+ * hears of hashtags and mentions beyond the per-post limits, which are dropped.
  */
-export function toPost(input: unknown, now: number = Date.now()): Post {
+export function toPost(input: unknown, now: number = Date.now(), onLimit?: OnLimit): Post {
   const r = PostInput.safeParse(input);
   if (!r.success) throw new InvalidPostError('invalid_post', describe(r.error));
   const p = r.data;
@@ -114,8 +127,8 @@ export function toPost(input: unknown, now: number = Date.now()): Post {
     reply_to: p.reply_to,
     reply_to_author: p.reply_to_author,
     repost_of: p.repost_of,
-    hashtags: p.hashtags ? normaliseHashtags(p.hashtags) : extractHashtags(p.text),
-    mentions: p.mentions ?? extractMentions(p.text),
+    hashtags: capped(p.hashtags ? normaliseHashtags(p.hashtags) : extractHashtags(p.text), LIMITS.hashtags, 'hashtags', onLimit),
+    mentions: capped(p.mentions ?? extractMentions(p.text), LIMITS.mentions, 'mentions', onLimit),
     metrics: { likes: p.metrics?.likes ?? 0, reposts: p.metrics?.reposts ?? 0, replies: p.metrics?.replies ?? 0 },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseBody, tokenAccepted } from '../../ingest/http.js';
+import { parseBody, tokenAccepted, TooManyPostsError } from '../../ingest/http.js';
 
 const now = Date.parse('2026-11-27T12:00:00Z');
 const ok = (id: string) => JSON.stringify({ id, created_at: '2026-11-27T11:00:00Z', author: { id: 'a' }, text: 'hi #x' });
@@ -76,5 +76,25 @@ describe('fuzzed bodies', () => {
       expect(Math.abs(b.posts.length + b.rejected.length - lines.length)).toBeLessThanOrEqual(lines.length - validIds.length);
       for (const r of b.rejected) expect(r.reason.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('posts per request', () => {
+  const now = Date.parse('2026-11-27T12:00:00Z');
+  const line = (i: number) => JSON.stringify({ id: String(i), created_at: '2026-11-27T10:00:00Z', author: { id: 'a' }, text: 'x' });
+
+  it('takes exactly the limit, blank lines not counted, and refuses one more as a whole, NDJSON or array', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => line(i));
+    expect(parseBody(Buffer.from(lines.join('\n\n') + '\n  \n'), { maxLineBytes: 1000, maxLines: 100, now }).posts).toHaveLength(100);
+    expect(() => parseBody(Buffer.from([...lines, line(100)].join('\n')), { maxLineBytes: 1000, maxLines: 100, now })).toThrow(TooManyPostsError);
+    expect(parseBody(Buffer.from(`[${lines.join(',')}]`), { maxLineBytes: 1000, maxLines: 100, now }).posts).toHaveLength(100);
+    expect(() => parseBody(Buffer.from(`[${[...lines, line(100)].join(',')}]`), { maxLineBytes: 1000, maxLines: 100, now })).toThrow(/more than 100 posts/);
+  });
+
+  it('refuses a million junk lines before keeping anything of them', () => {
+    const body = Buffer.from('1\n'.repeat(1_000_000));
+    const before = process.memoryUsage().heapUsed;
+    expect(() => parseBody(body, { maxLineBytes: 1000, maxLines: 10_000, now })).toThrow(TooManyPostsError);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 << 20);
   });
 });

@@ -49,3 +49,17 @@ describe('post validation (CONTRACTS §2)', () => {
     expect(() => parsePostLine('{"id":', now)).toThrow(/not valid JSON/);
   });
 });
+
+describe('per-post limits', () => {
+  const now = Date.parse('2026-11-27T12:00:00Z');
+  it('keeps the first 100 hashtags and mentions of a post, drops the rest and says how many', () => {
+    const text = Array.from({ length: 1500 }, (_, i) => `#t${i} @u${i}`).join(' ');
+    const heard: [string, number][] = [];
+    const p = toPost({ id: '1', created_at: '2026-11-27T11:00:00Z', author: { id: 'a' }, text }, now, (limit, n) => heard.push([limit, n]));
+    expect(p.hashtags).toEqual(Array.from({ length: 100 }, (_, i) => `t${i}`));
+    expect(p.mentions).toHaveLength(100);
+    expect(heard).toEqual([['hashtags', 1400], ['mentions', 1400]]);
+    const supplied = toPost({ id: '2', created_at: '2026-11-27T11:00:00Z', author: { id: 'a' }, text: '', hashtags: Array.from({ length: 150 }, (_, i) => `S${i}`) }, now);
+    expect(supplied.hashtags).toEqual(Array.from({ length: 100 }, (_, i) => `s${i}`));
+  });
+});
