@@ -38,9 +38,10 @@ export const ConfigSchema = z.object({
     channels: z.array(z.object({
       name: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'must be a short lowercase name'),
       kind: z.enum(['slack', 'webhook']),
-      url: z.string().url(),
+      url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
       secret: z.string().min(16, 'webhook secrets must be at least 16 characters').optional(),
-    }).strict()).default([]).describe('Alert delivery channels (env TRENDSTREAM_SLACK_WEBHOOK_URL; TRENDSTREAM_WEBHOOK_URL with TRENDSTREAM_WEBHOOK_SECRET)'),
+    }).strict().refine((ch) => ch.kind !== 'webhook' || ch.secret, { path: ['secret'], message: 'a generic webhook needs a signing secret (TRENDSTREAM_WEBHOOK_SECRET): receivers verify alerts with it' }))
+      .default([]).describe('Alert delivery channels (env TRENDSTREAM_SLACK_WEBHOOK_URL; TRENDSTREAM_WEBHOOK_URL with TRENDSTREAM_WEBHOOK_SECRET)'),
     dashboardUrl: z.string().url().optional().describe('Link put into Slack messages'),
   }).strict().prefault({}),
   api: ApiConfigSchema.prefault({}),

@@ -27,16 +27,26 @@ export function sign(secret: string, timestamp: number, body: string): string {
 
 const EMOJI = ['', '🟢', '🟡', '🟠', '🔴', '🔥', '🚨'];
 
+/**
+ * Text from outside (watch names, post ids, summaries quoting them) as Slack shows it literally:
+ * `&`, `<` and `>` escaped as Slack asks, so no `<!channel>` ping or disguised `<url|link>` gets through.
+ */
+export function slackText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** A Slack message for an alert: severity, summary, reasons, sample posts and a link. */
 export function slackMessage(e: AlertEvent, watchName: string, link?: string): Record<string, unknown> {
-  const head = e.state === 'resolved' ? `✅ Resolved: ${watchName}` : `${EMOJI[e.severity]} ${e.state === 'escalated' ? 'Escalated' : 'Shitstorm alert'}: ${watchName} — severity ${e.severity}/6 (${SEVERITY_TEXT[e.severity]})`;
-  const reasons = e.reasons.map((r) => `• ${r.code.replace(/_/g, ' ')}: ${r.value} (baseline ${r.baseline})`).join('\n');
-  const samples = e.samples.map((s) => `• ${s.platform} post ${s.id}`).join('\n');
+  const name = slackText(watchName);
+  const head = e.state === 'resolved' ? `✅ Resolved: ${name}` : `${EMOJI[e.severity]} ${e.state === 'escalated' ? 'Escalated' : 'Shitstorm alert'}: ${name} — severity ${e.severity}/6 (${SEVERITY_TEXT[e.severity]})`;
+  const reasons = e.reasons.map((r) => `• ${slackText(r.code.replace(/_/g, ' '))}: ${r.value} (baseline ${r.baseline})`).join('\n');
+  const samples = e.samples.map((s) => `• ${slackText(s.platform)} post ${slackText(s.id)}`).join('\n');
+  const summary = slackText(e.summary);
   return {
-    text: `${head}. ${e.summary}`,
+    text: `${head}. ${summary}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: head.slice(0, 150) } },
-      { type: 'section', text: { type: 'mrkdwn', text: `${e.summary}\n*Posts in window:* ${e.posts} · *negative:* ${Math.round(e.negative_share * 100)}%${e.inauthentic ? ' · ⚠️ likely bots / coordinated' : ''}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${summary}\n*Posts in window:* ${e.posts} · *negative:* ${Math.round(e.negative_share * 100)}%${e.inauthentic ? ' · ⚠️ likely bots / coordinated' : ''}` } },
       { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${reasons}` } },
       ...(samples ? [{ type: 'section', text: { type: 'mrkdwn', text: `*Sample posts*\n${samples}` } }] : []),
       ...(link ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${link}|Open the dashboard> · event ${e.id}` }] }] : []),
@@ -59,12 +69,14 @@ export async function deliver(ch: Channel, e: AlertEvent, watchName: string, lin
   }
   let res: Response;
   try {
-    res = await fetch(ch.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    // A redirect is not followed: it would carry the alert (and its signature) to a host nobody configured.
+    res = await fetch(ch.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new DeliveryError(`${ch.name}: ${(err as Error).message}`, true);
   }
   await res.arrayBuffer().catch(() => undefined);
   if (res.ok) return;
+  if (res.status >= 300 && res.status < 400) throw new DeliveryError(`${ch.name}: HTTP ${res.status} redirect not followed: configure the final URL`, false);
   throw new DeliveryError(`${ch.name}: HTTP ${res.status}`, res.status >= 500 || res.status === 408 || res.status === 429);
 }
 
