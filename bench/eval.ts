@@ -1,8 +1,12 @@
 // `npm run eval`: writes the project's scenario folders (CONTRACTS §5), runs `detect` on each
 // (the same in-process code path as `trendstream detect` over the written files), scores
-// them, and prints precision, recall, median and p90 delay and false positives per hour.
-import { readFileSync, writeFileSync } from 'node:fs';
+// them, and prints precision, recall, median and p90 delay and false positives per hour; then
+// the real-data part (bench/nab.ts): NAB Twitter volume as posts, `detect` beside a
+// windowed-Gaussian reference. `--scenarios DIR` scores every scenario folder in DIR instead
+// of the generated ones; `--real` / `--no-real` force or skip the real-data part.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Labels } from '../sim/generator.js';
 import { writeScenario } from '../sim/generator.js';
 import { readPosts, readWatches } from '../cli/detect.js';
@@ -12,17 +16,49 @@ import type { Post } from '../schemas/post.js';
 import { normaliseHashtag } from '../schemas/normalise.js';
 import { quantile, scoreKind, type Score } from './score.js';
 import { scenarios } from './scenarios.js';
+import { episodesOf, loadNab, nabPosts, scoreNab, totalNab, WindowedGaussian, type NabScore } from './nab.js';
 
 const dir = path.resolve(process.argv.includes('--dir') ? process.argv[process.argv.indexOf('--dir') + 1]! : '.trendstream/eval');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
+const foreign = process.argv.includes('--scenarios') ? path.resolve(process.argv[process.argv.indexOf('--scenarios') + 1]!) : undefined;
+const real = process.argv.includes('--real') || (!foreign && !process.argv.includes('--no-real'));
+const NAB_DIR = fileURLToPath(new URL('../data/nab', import.meta.url));
+const LATENESS_MS = 30_000;
 
 const fmtMin = (ms: number) => (Number.isNaN(ms) ? '–' : (ms / 60_000).toFixed(1));
 const pct = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2));
 
 interface Row { name: string; hours: number; trends: Score; alerts: Score; posts: number; seconds: number }
 
-async function main(): Promise<void> {
+/** Runs `detect` over one scenario folder (posts.ndjson, watches.json, labels.json) and scores it; writes detections.ndjson beside. */
+async function scoreFolder(folder: string, name: string, hours?: number): Promise<Row> {
+  const labels = JSON.parse(readFileSync(path.join(folder, 'labels.json'), 'utf8')) as Labels;
+  labels.optional_trends ??= [];
+  labels.firestorms ??= [];
+  labels.trends ??= [];
+  const posts: Post[] = [];
+  for await (const p of readPosts(path.join(folder, 'posts.ndjson'), { lines: 0 })) posts.push(p);
+  const watchesFile = path.join(folder, 'watches.json');
+  const t0 = performance.now();
+  const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: LATENESS_MS, watches: existsSync(watchesFile) ? readWatches(watchesFile) : [] })];
+  const seconds = (performance.now() - t0) / 1000;
+  writeFileSync(path.join(folder, 'detections.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  let span = hours;
+  if (span === undefined) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of posts) { if (p.created_at < lo) lo = p.created_at; if (p.created_at > hi) hi = p.created_at; }
+    span = posts.length ? (hi - lo) / 3_600_000 : 0;
+  }
+  const row = { name, hours: span, trends: scoreKind('trend', events, labels), alerts: scoreKind('alert', events, labels), posts: posts.length, seconds };
+  const miss = [...row.trends.missed.map((k) => `missed #${k}`), ...row.trends.falseKeys.map((k) => `FP #${k}`), ...row.alerts.missed.map((k) => `missed alert ${k}`), ...row.alerts.falseKeys.map((k) => `false alert ${k}`)];
+  console.log(`${name.padEnd(24)} ${String(posts.length).padStart(8)} posts  trends ${row.trends.caught}/${row.trends.labelled} FP ${row.trends.falsePositives}  bots ${row.trends.inauthentic.caught}/${row.trends.inauthentic.labelled}  alerts ${row.alerts.caught}/${row.alerts.labelled} FP ${row.alerts.falsePositives}  ${(posts.length / seconds / 1000).toFixed(0)}k posts/s${miss.length ? '  · ' + miss.join(', ') : ''}`);
+  return row;
+}
+
+/** The project's generated scenarios, written to `dir` and scored. */
+async function generatedRows(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const sc of scenarios().filter((s) => !only || s.name === only)) {
     const folder = path.join(dir, sc.name);
@@ -35,17 +71,54 @@ async function main(): Promise<void> {
       labels.optional_trends = [...new Set([...labels.optional_trends, ...recurring])].sort();
       writeFileSync(path.join(folder, 'labels.json'), JSON.stringify(labels, null, 2) + '\n');
     }
-    const posts: Post[] = [];
-    for await (const p of readPosts(path.join(folder, 'posts.ndjson'), { lines: 0 })) posts.push(p);
-    const t0 = performance.now();
-    const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: 30_000, watches: readWatches(path.join(folder, 'watches.json')) })];
-    const seconds = (performance.now() - t0) / 1000;
-    writeFileSync(path.join(folder, 'detections.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const row = { name: sc.name, hours: sc.hours, trends: scoreKind('trend', events, labels), alerts: scoreKind('alert', events, labels), posts: posts.length, seconds };
-    rows.push(row);
-    const miss = [...row.trends.missed.map((k) => `missed #${k}`), ...row.trends.falseKeys.map((k) => `FP #${k}`), ...row.alerts.missed.map((k) => `missed alert ${k}`), ...row.alerts.falseKeys.map((k) => `false alert ${k}`)];
-    console.log(`${sc.name.padEnd(24)} ${String(posts.length).padStart(8)} posts  trends ${row.trends.caught}/${row.trends.labelled} FP ${row.trends.falsePositives}  bots ${row.trends.inauthentic.caught}/${row.trends.inauthentic.labelled}  alerts ${row.alerts.caught}/${row.alerts.labelled} FP ${row.alerts.falsePositives}  ${(posts.length / seconds / 1000).toFixed(0)}k posts/s${miss.length ? '  · ' + miss.join(', ') : ''}`);
+    rows.push(await scoreFolder(folder, sc.name, sc.hours));
   }
+  return rows;
+}
+
+/** Every scenario folder under `root` (a folder holding posts.ndjson and labels.json), sorted by name. */
+async function foreignRows(root: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const names = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  for (const name of names.filter((n) => !only || n === only)) {
+    const folder = path.join(root, name);
+    if (!existsSync(path.join(folder, 'posts.ndjson')) || !existsSync(path.join(folder, 'labels.json'))) continue;
+    rows.push(await scoreFolder(folder, name));
+  }
+  if (!rows.length) throw new Error(`no scenario folders (with posts.ndjson and labels.json) in ${root}`);
+  return rows;
+}
+
+interface RealPart { ours: NabScore[]; reference: NabScore[]; posts: number; seconds: number }
+
+/** The NAB series as one post stream through `detect` and the windowed-Gaussian reference, side by side. */
+function realPart(): RealPart {
+  const series = loadNab(NAB_DIR);
+  const reference = new WindowedGaussian();
+  let posts = 0;
+  const t0 = performance.now();
+  const stream = function* () { for (const p of nabPosts(series)) { posts++; reference.offer(p); yield p; } };
+  const events: DetectionEvent[] = [];
+  for (const e of detectPosts(stream(), { latenessMs: LATENESS_MS, watches: [] })) if (e.type === 'trend' && e.state === 'started') events.push(e);
+  reference.finish();
+  return { ours: scoreNab(series, episodesOf(events)), reference: scoreNab(series, reference.episodes), posts, seconds: (performance.now() - t0) / 1000 };
+}
+
+function printReal(r: RealPart): void {
+  console.log('\n| series | days | windows | caught: ours | reference | episodes outside windows: ours | reference | flagged inauthentic: ours |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  r.ours.forEach((o, i) => {
+    const ref = r.reference[i]!;
+    console.log(`| ${o.ticker} | ${o.days.toFixed(1)} | ${o.windows} | ${o.caught} | ${ref.caught} | ${o.outside} | ${ref.outside} | ${o.inauthentic}/${o.episodes} |`);
+  });
+  const o = totalNab(r.ours);
+  const ref = totalNab(r.reference);
+  console.log(`| all | ${o.days.toFixed(1)} | ${o.windows} | ${o.caught} (${pct(o.recall)}) | ${ref.caught} (${pct(ref.recall)}) | ${o.outside} (${o.outsidePerDay.toFixed(3)}/series-day) | ${ref.outside} (${ref.outsidePerDay.toFixed(3)}/series-day) | ${(100 * o.inauthenticShare).toFixed(1)} % |`);
+  console.log(`\nreal data: ${r.posts} posts from ${r.ours.length} NAB series in ${r.seconds.toFixed(0)} s (detect and reference on one stream)`);
+}
+
+async function main(): Promise<void> {
+  const rows = foreign ? await foreignRows(foreign) : await generatedRows();
   const total = (k: 'trends' | 'alerts') => {
     const caught = rows.reduce((n, r) => n + r[k].caught, 0);
     const labelled = rows.reduce((n, r) => n + r[k].labelled, 0);
@@ -61,8 +134,13 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   console.log(`| trends | ${t.labelled} | ${t.caught} | ${t.fp} | ${pct(t.precision)} | ${pct(t.recall)} | ${fmtMin(t.median_delay_min * 60_000)} | ${fmtMin(t.p90_delay_min * 60_000)} | ${t.fp_per_hour.toFixed(3)} | ${pct(t.bots_flagged_or_suppressed)} |`);
   console.log(`| alerts | ${a.labelled} | ${a.caught} | ${a.fp} | ${pct(a.precision)} | ${pct(a.recall)} | ${fmtMin(a.median_delay_min * 60_000)} | ${fmtMin(a.p90_delay_min * 60_000)} | ${a.fp_per_hour.toFixed(3)} | – |`);
-  console.log(`\n${rows.length} scenarios, ${t.hours} simulated hours, folders in ${dir}`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ trends: t, alerts: a, scenarios: rows.map((r) => ({ name: r.name, hours: r.hours, posts: r.posts, trends: r.trends, alerts: r.alerts })) }, null, 2));
+  console.log(`\n${rows.length} scenarios, ${t.hours.toFixed(0)} hours, folders in ${foreign ?? dir}`);
+  const r = real ? realPart() : undefined;
+  if (r) printReal(r);
+  if (jsonOut) {
+    const realJson = r && { ours: { total: totalNab(r.ours), series: r.ours }, reference: { total: totalNab(r.reference), series: r.reference }, posts: r.posts, seconds: r.seconds };
+    writeFileSync(jsonOut, JSON.stringify({ trends: t, alerts: a, scenarios: rows.map((x) => ({ name: x.name, hours: x.hours, posts: x.posts, trends: x.trends, alerts: x.alerts })), real: realJson }, null, 2));
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -31,6 +31,8 @@ export interface TrendConfig {
   endMinutes: number;
   /** Half-life of the baseline share, in minutes. */
   halfLifeMinutes: number;
+  /** Half-life of the share's variance, in minutes (longer: a tag's spikiness is a lasting trait). */
+  varianceHalfLifeMinutes: number;
   /** Smallest baseline share of the stream's posts a tag is assumed to have. */
   floorShare: number;
   /** Tags with detailed state (memory bound). */
@@ -44,8 +46,8 @@ export interface TrendConfig {
 }
 
 export const DEFAULT_TRENDS: TrendConfig = {
-  warmupMinutes: 10, windowMinutes: 3, minAuthors: 12, minVelocity: 3, minScore: 4, minLog10P: 8, overdispersion: 0.15,
-  endVelocity: 1.5, endMinutes: 5, halfLifeMinutes: 120, floorShare: 2e-4, capacity: 10_000,
+  warmupMinutes: 10, windowMinutes: 5, minAuthors: 12, minVelocity: 3, minScore: 7, minLog10P: 8, overdispersion: 0.15,
+  endVelocity: 1.5, endMinutes: 60, halfLifeMinutes: 1440, varianceHalfLifeMinutes: 4320, floorShare: 2e-4, capacity: 10_000,
   updateEveryMinutes: 5, tzOffsetMinutes: 60, sensitivity: 1,
 };
 
@@ -135,6 +137,8 @@ interface TagState {
   /** Per-minute history, newest last: authors sketch, posts, young posts, text signatures. */
   minutes: { minute: number; total: number; agg: Aggregate | null }[];
   level: number;
+  /** EWM variance of the per-minute share (SigniTrend): the tag's own variability beyond counting noise. */
+  variance: number;
   observed: number;
   /** Quarter-hour profiles over earlier days and weeks (allocated once a quarter reaches the floor share). */
   profile: Profile | null;
@@ -147,6 +151,7 @@ export class TrendDetector {
   private readonly tags = new Map<string, TagState>();
   private readonly prior: DecayedCountMin;
   private readonly alpha: number;
+  private readonly alphaVar: number;
   private decided = 0;
   private readonly totals: number[] = [];
   /** Set once a tag was evicted: from then on a (re)admitted tag starts from the sketch's prior. */
@@ -154,6 +159,7 @@ export class TrendDetector {
 
   constructor(private readonly c: TrendConfig = DEFAULT_TRENDS) {
     this.alpha = 1 - 2 ** (-1 / c.halfLifeMinutes);
+    this.alphaVar = 1 - 2 ** (-1 / c.varianceHalfLifeMinutes);
     this.prior = new DecayedCountMin(1 << 15, 4, 1 - this.alpha);
   }
 
@@ -175,7 +181,8 @@ export class TrendDetector {
         if (a.authors.estimate() < 2 && this.tags.size >= this.c.capacity) continue;
         s = this.admit(tag);
       }
-      s.minutes.push({ minute: d.minute, total, agg: a });
+      // Measured against the rest of the stream: a tag that is much of the stream must not raise its own expectation.
+      s.minutes.push({ minute: d.minute, total: Math.max(0, total - a.posts), agg: a });
     }
     const events: TrendEvent[] = [];
     for (const s of this.tags.values()) {
@@ -204,7 +211,7 @@ export class TrendDetector {
     const s: TagState = {
       // Before any eviction every tag was tracked from its first post: its level starts at 0, whatever the
       // sketch's collisions say, so that partitioned stage B instances decide exactly like one `detect`.
-      tag, minutes: [], level: this.evicted ? this.prior.level(tag) : 0, observed: 0, profile: null, quarter: { q: -1, sum: 0, n: 0 }, weight: 0, trending: null,
+      tag, minutes: [], level: this.evicted ? this.prior.level(tag) : 0, variance: 0, observed: 0, profile: null, quarter: { q: -1, sum: 0, n: 0 }, weight: 0, trending: null,
     };
     this.tags.set(tag, s);
     return s;
@@ -215,11 +222,17 @@ export class TrendDetector {
     if (m.total <= 0) return;
     const share = (m.agg?.authors.estimate() ?? 0) / m.total;
     s.weight = s.weight * (1 - this.alpha) + (m.agg?.authors.estimate() ?? 0);
+    // The variance learns from every minute, trending ones included, with a long memory: a tag whose
+    // real volume spikes often keeps a wide spread, so its everyday spikes stop looking like news.
+    const a = Math.max(this.alpha, 1 / Math.max(1, this.decided - this.c.windowMinutes));
+    const av = Math.max(this.alphaVar, 1 / Math.max(1, this.decided - this.c.windowMinutes));
+    const dev = share - s.level;
+    s.variance = (1 - av) * (s.variance + av * dev * dev);
     if (!s.trending) {
       s.observed++;
-      // Until the stream is warm, the level is the plain mean of what was seen.
-      const a = this.decided <= this.c.warmupMinutes + this.c.windowMinutes ? Math.max(this.alpha, 1 / s.observed) : this.alpha;
-      s.level += a * (share - s.level);
+      // A bias-corrected EWMA over the stream's minutes (a tag's absence counts as zero share): the plain
+      // mean until the stream is a half-life old, so the baseline never rests on a few first minutes.
+      s.level += a * dev;
     }
     // Profiles learn recurring rhythms, trending minutes included: next week's #tatort is no news.
     const q = Math.floor((m.minute + this.c.tzOffsetMinutes * MINUTE) / QUARTER);
@@ -244,6 +257,20 @@ export class TrendDetector {
     return e;
   }
 
+  /**
+   * The standard deviation of the window's count beyond counting noise, from the tag's learnt share
+   * variance less its Poisson part, taken as fully correlated over the window (real deviations persist).
+   */
+  private excess(s: TagState, w: number): number {
+    if (s.variance <= 0) return 0;
+    let sd = 0;
+    for (let i = Math.max(0, s.minutes.length - w); i < s.minutes.length; i++) {
+      const r = s.minutes[i]!.total;
+      if (r > 0) sd += Math.sqrt(Math.max(0, s.variance - s.level / r)) * r;
+    }
+    return sd;
+  }
+
   private score(s: TagState, d: MinuteDecision): TrendEvent | null {
     const w = this.c.windowMinutes;
     const t = s.trending;
@@ -258,7 +285,7 @@ export class TrendDetector {
     const observed = this.windowAuthors(s, w);
     const expected = Math.max(this.expected(s, w), 0.5);
     const velocity = observed / expected;
-    const sigma = Math.sqrt(expected + (this.c.overdispersion * expected) ** 2);
+    const sigma = Math.sqrt(expected + (this.c.overdispersion * expected) ** 2 + this.excess(s, w) ** 2);
     const z = (observed - expected) / sigma;
     if (!t) {
       if (observed >= this.c.minAuthors / sens && velocity >= this.c.minVelocity / sens && z >= this.c.minScore / sens
