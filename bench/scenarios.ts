@@ -1,8 +1,12 @@
 // The project's own evaluation scenarios (issue 3, 4): several seeds and mixes — quiet days,
 // daily and weekly rhythms, organic bursts of different sizes and speeds, slow builds, bot
 // campaigns, out-of-order and late posts, German and English, firestorms, complaints and
-// positive viral moments. Each is a GeneratorOptions; `npm run eval` writes and scores them.
-import type { GeneratorEvent, GeneratorOptions } from '../sim/generator.js';
+// positive viral moments, and (issue 18) what fooled the detectors: see hardScenarios. Each
+// is a GeneratorOptions; `npm run eval` writes and scores them.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mulberry32, type GeneratorEvent, type GeneratorOptions } from '../sim/generator.js';
 import type { Watch } from '../schemas/watches.js';
 
 const H = 3_600_000;
@@ -25,6 +29,10 @@ function scenario(name: string, seed: number, startHourUtc: number, hours: numbe
 }
 
 export function scenarios(): Scenario[] {
+  return [...baseScenarios(), ...hardScenarios(0)];
+}
+
+function baseScenarios(): Scenario[] {
   return [
     scenario('quiet-day-de-en', 11, 0, 24, 250, () => []),
     scenario('organic-bursts-de', 12, 7, 8, 400, (t) => [
@@ -73,4 +81,97 @@ export function scenarios(): Scenario[] {
       { kind: 'burst', tag: 'MarsLanding', at: t(8), peakPerMinute: 180, rampMinutes: 12, durationMinutes: 60, lang: 'en' },
     ]),
   ];
+}
+
+/**
+ * What fooled the detectors (issue 18): quiet watches whose first posts happen to be negative,
+ * firestorms building up over 5–20 minutes, firestorms with posts up to 2 minutes out of
+ * order, one made of real offensive English tweets, spikes of 1.5–3× on tags that are
+ * already busy, organic spikes from established accounts with ordinary texts. `variant` 0 is
+ * the eval's own set; any other variant draws other onsets, ramps, sizes and seeds, to check
+ * on scenarios the detectors were not tuned on.
+ */
+export function hardScenarios(variant: number): Scenario[] {
+  const r = mulberry32(0x18 + variant * 7919);
+  const between = (lo: number, hi: number) => lo + r() * (hi - lo);
+  const int = (lo: number, hi: number) => Math.round(between(lo, hi));
+  const seed = (k: number) => 20 + k + variant * 100;
+  const suffix = variant ? `-v${variant}` : '';
+  // A quiet watch whose first posts are everyday complaints: a few negative posts before anything else is known.
+  const negativeStart = (watch: string, at: number): GeneratorEvent => ({ kind: 'complaints', watch, at, perMinute: between(1, 2), durationMinutes: int(3, 6) });
+  const storm = (watch: string, at: number, o: { peak?: [number, number]; ramp?: [number, number]; tag?: string } = {}): GeneratorEvent => ({
+    kind: 'firestorm', watch, at, peakPerMinute: int(...(o.peak ?? [40, 160])), rampMinutes: int(...(o.ramp ?? [5, 20])), durationMinutes: int(40, 70), ...(o.tag ? { tag: o.tag } : {}),
+  });
+  return [
+    scenario(`quiet-watches-negative-start${suffix}`, seed(1), int(0, 8), 12, int(150, 250), (t) => [
+      negativeStart('deutsche-bahn', t(0)), negativeStart('telekom', t(0)), negativeStart('acme-air', t(0)), negativeStart('fresh-foods', t(0)),
+      { kind: 'praise', watch: 'telekom', at: t(between(5, 9)), peakPerMinute: int(60, 200), rampMinutes: int(3, 8), durationMinutes: 60 },
+    ]),
+    scenario(`firestorms-after-negative-start${suffix}`, seed(2), int(6, 12), 10, int(150, 300), (t) => [
+      negativeStart('fresh-foods', t(0)), negativeStart('acme-air', t(0)), negativeStart('telekom', t(0)),
+      storm('fresh-foods', t(between(2.5, 4))),
+      storm('acme-air', t(between(5, 7)), { peak: [30, 80] }),
+      { kind: 'complaints', watch: 'telekom', at: t(0.5), perMinute: between(0.5, 1.5), durationMinutes: 540 },
+      storm('telekom', t(between(7.5, 9)), { tag: 'NetzWeg' }),
+    ]),
+    scenario(`firestorms-slow-build${suffix}`, seed(3), int(6, 12), 10, int(200, 350), (t) => [
+      storm('deutsche-bahn', t(between(2, 3)), { ramp: [15, 20], peak: [60, 150] }),
+      storm('acme-air', t(between(4.5, 5.5)), { ramp: [10, 20], peak: [30, 60] }),
+      negativeStart('fresh-foods', t(0)),
+      storm('fresh-foods', t(between(7.5, 9)), { ramp: [5, 12] }),
+    ]),
+    scenario(`firestorms-disorder${suffix}`, seed(4), int(6, 12), 8, int(200, 300), (t) => [
+      negativeStart('telekom', t(0)),
+      storm('telekom', t(between(2, 3)), { ramp: [5, 15] }),
+      { kind: 'complaints', watch: 'deutsche-bahn', at: t(0), perMinute: between(2, 4), durationMinutes: 480 },
+      storm('deutsche-bahn', t(between(5, 6.5)), { ramp: [10, 20], tag: 'ZugWeg' }),
+    ], { disorderMs: 120_000 }),
+    scenario(`real-text-firestorm${suffix}`, seed(5), int(6, 14), 6, int(150, 250), (t) => [
+      negativeStart('acme-air', t(0)),
+      { ...storm('acme-air', t(between(2.5, 4)), { peak: [40, 80], ramp: [5, 15] }), texts: davidsonOffensive(seed(5), 2500) } as GeneratorEvent,
+    ], { disorderMs: variant % 2 ? 120_000 : 20_000 }),
+    scenario(`busy-tag-spikes${suffix}`, seed(6), int(8, 12), 8, int(300, 500), (t) => [
+      { kind: 'surge', rank: int(0, 3), factor: between(2.5, 3), at: t(between(1.5, 2.5)), rampMinutes: int(2, 10), durationMinutes: int(40, 60) },
+      { kind: 'surge', rank: int(4, 10), factor: between(2, 2.5), at: t(between(3.5, 4.5)), rampMinutes: int(2, 10), durationMinutes: int(40, 60) },
+      { kind: 'surge', rank: int(11, 20), factor: between(1.5, 2), at: t(between(5.5, 6.5)), rampMinutes: int(2, 10), durationMinutes: int(40, 60) },
+    ]),
+    scenario(`established-bursts${suffix}`, seed(7), int(8, 12), 8, int(250, 400), (t) => [
+      { kind: 'burst', tag: 'Stadtrat', at: t(between(1.5, 2.5)), peakPerMinute: int(30, 60), rampMinutes: int(3, 15), durationMinutes: int(40, 60), established: true, lang: 'de' },
+      { kind: 'burst', tag: 'BookClub', at: t(between(3.5, 4.5)), peakPerMinute: int(60, 120), rampMinutes: int(3, 15), durationMinutes: int(40, 60), established: true, lang: 'en' },
+      { kind: 'burst', tag: 'Wochenmarkt', at: t(between(5.5, 6.5)), peakPerMinute: int(20, 40), rampMinutes: int(3, 15), durationMinutes: int(40, 60), established: true },
+    ]),
+  ];
+}
+
+const DAVIDSON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/davidson/labeled_data.train.csv');
+let davidsonRows: { cls: number; tweet: string }[] | null = null;
+
+/** `n` of the Davidson et al. tweets labelled hate speech or offensive (class 0 or 1), a seeded sample without repeats. */
+export function davidsonOffensive(seed: number, n: number): string[] {
+  davidsonRows ??= parseCsv(readFileSync(DAVIDSON, 'utf8')).slice(1).map((row) => ({ cls: Number(row[5]), tweet: row[6] ?? '' }));
+  const texts = davidsonRows.filter((x) => (x.cls === 0 || x.cls === 1) && x.tweet.trim() !== '').map((x) => x.tweet);
+  const r = mulberry32(seed);
+  for (let i = texts.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [texts[i], texts[j]] = [texts[j]!, texts[i]!];
+  }
+  return texts.slice(0, n);
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks. */
+function parseCsv(raw: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let f = '';
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (quoted) {
+      if (c !== '"') f += c;
+      else if (raw[i + 1] === '"') { f += '"'; i++; } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(f); f = ''; } else if (c === '\n') { row.push(f); rows.push(row); row = []; f = ''; } else if (c !== '\r') f += c;
+  }
+  if (f !== '' || row.length) { row.push(f); rows.push(row); }
+  return rows;
 }

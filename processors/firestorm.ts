@@ -2,8 +2,11 @@
 // watch's own baseline share of the stream, negative share against its baseline, toxicity,
 // authors not seen before (firestorm crowds are ad hoc) and pressure on the target's
 // handles, mapped to a severity of 1–6; an alert lifecycle with hysteresis and explained
-// reasons. Pure: driven by MinuteDecisions, identically by stage B and `detect`.
+// reasons. Baselines (issue 18) are empirical-Bayes posteriors (baseline.ts) that learn only
+// from minutes normal by the watch's own measure, so neither a watch's first posts nor a
+// storm defines its normal. Pure: driven by MinuteDecisions, identically by stage B and `detect`.
 import { isoSeconds, round, SEVERITY_TEXT, type AlertEvent, type Reason } from '../schemas/events.js';
+import { RateBaseline, ShareBaseline } from './baseline.js';
 import { authenticity, distinctAuthors } from './signals.js';
 import { MINUTE } from './stream-time.js';
 import type { Watch } from '../schemas/watches.js';
@@ -13,19 +16,31 @@ import { ALL_KEY, type Aggregate, type Sample } from '../schemas/counts.js';
 export interface FirestormConfig {
   /** Minutes the current activity is measured over. */
   windowMinutes: number;
-  /** Minutes of stream before any alert may open (baselines learn). */
+  /** Minutes over which the crowd behind a storm (distinct hostile authors) is counted for its severity. */
+  crowdMinutes: number;
+  /** Minutes of stream before any alert may open. */
   warmupMinutes: number;
+  /** Stream minutes after which a baseline's evidence weighs half. */
   halfLifeMinutes: number;
   /** Smallest baseline share of the stream assumed for a watch. */
   floorShare: number;
   /** Consecutive calm minutes (severity below the opening level − 1) before an alert resolves. */
   resolveMinutes: number;
-  /** Baseline negative share assumed before one was learnt. */
+  /** The prior's negative share: what a watch's normal is taken to be before its posts say otherwise. */
   priorNegativeShare: number;
+  /** How many posts the prior of each share weighs: it gives way once a watch has several times this many. */
+  priorPosts: number;
+  /** Most posts of evidence a share baseline keeps: a busy watch's older minutes are scaled down beyond it. */
+  maxEvidencePosts: number;
+  /** A minute above its baseline by more than this many predictive standard deviations (volume, negative or toxic posts) is not learnt. */
+  normalZ: number;
+  /** Authors of evidence before the volume test applies: until then the watch's level is too unknown to call a minute abnormal. */
+  volumeTestAuthors: number;
 }
 
 export const DEFAULT_FIRESTORM: FirestormConfig = {
-  windowMinutes: 3, warmupMinutes: 10, halfLifeMinutes: 240, floorShare: 2e-4, resolveMinutes: 20, priorNegativeShare: 0.25,
+  windowMinutes: 3, crowdMinutes: 5, warmupMinutes: 10, halfLifeMinutes: 240, floorShare: 2e-4, resolveMinutes: 20, priorNegativeShare: 0.25,
+  priorPosts: 10, maxEvidencePosts: 2000, normalZ: 3, volumeTestAuthors: 10,
 };
 
 /** Authors seen recently, as two rotating Bloom filters (today's and yesterday's). */
@@ -48,11 +63,11 @@ class SeenAuthors {
 
 interface WatchState {
   minutes: { minute: number; total: number; agg: Aggregate | null }[];
-  level: number;
-  negative: number;
-  toxic: number;
-  pressure: number;
-  observed: number;
+  /** The watch's distinct authors per post of the whole stream. */
+  level: RateBaseline;
+  negative: ShareBaseline;
+  toxic: ShareBaseline;
+  pressure: ShareBaseline;
   seen: SeenAuthors;
   alert: null | { severity: number; opened: number; calm: number; inauthentic: boolean };
 }
@@ -67,11 +82,17 @@ const bySample = (a: Sample, b: Sample): number =>
 
 export class FirestormDetector {
   private readonly state = new Map<string, WatchState>();
-  private readonly alpha: number;
+  private readonly decay: number;
   private decided = 0;
 
   constructor(private readonly watches: () => readonly Watch[], private readonly c: FirestormConfig = DEFAULT_FIRESTORM) {
-    this.alpha = 1 - 2 ** (-1 / c.halfLifeMinutes);
+    this.decay = 2 ** (-1 / c.halfLifeMinutes);
+  }
+
+  /** A watch's current baselines (undefined before its first post): for tests and explanations. */
+  baseline(watch: string): { level: number; negative: number; toxic: number; pressure: number; posts: number } | undefined {
+    const s = this.state.get(watch);
+    return s && { level: s.level.mean, negative: s.negative.mean, toxic: s.toxic.mean, pressure: s.pressure.mean, posts: s.negative.posts };
   }
 
   /** Decides one minute for every watch; returns alert events sorted by watch. */
@@ -86,7 +107,11 @@ export class FirestormDetector {
       // A watch gets state with its first post (in stage B: on the partition its key maps to).
       if (!s && !byWatch.has(w.id)) continue;
       if (!s) {
-        s = { minutes: [], level: 0, negative: this.c.priorNegativeShare, toxic: 0.02, pressure: 0.1, observed: 0, seen: new SeenAuthors(), alert: null };
+        const c = this.c;
+        s = {
+          minutes: [], level: new RateBaseline(c.floorShare, 0.25), negative: new ShareBaseline(c.priorNegativeShare, c.priorPosts),
+          toxic: new ShareBaseline(0.02, c.priorPosts), pressure: new ShareBaseline(0.1, c.priorPosts), seen: new SeenAuthors(), alert: null,
+        };
         this.state.set(w.id, s);
       }
       s.minutes.push({ minute: d.minute, total, agg: byWatch.get(w.id) ?? null });
@@ -99,19 +124,30 @@ export class FirestormDetector {
     return events;
   }
 
+  /**
+   * Learns the minute that just left the window, if it was normal by the watch's own measure:
+   * its authors, negative and toxic posts each within `normalZ` predictive deviations of the
+   * baseline. A storm's minutes (and its build-up, once above noise) are thus never learnt,
+   * open alert or not: pausing all learning during an alert would let an alert opened on a
+   * wrong early baseline hold that baseline, and itself, open for good. Evidence fades with
+   * stream time.
+   */
   private learn(s: WatchState, m: { total: number; agg: Aggregate | null }): void {
     if (m.agg) for (const h of m.agg.authors.values()) s.seen.add(h);
-    if (s.alert || m.total <= 0) return;
-    s.observed++;
-    const a = this.decided <= this.c.warmupMinutes + this.c.windowMinutes ? Math.max(this.alpha, 1 / s.observed) : this.alpha;
+    const f = s.negative.posts * this.decay > this.c.maxEvidencePosts ? this.c.maxEvidencePosts / s.negative.posts : this.decay;
+    for (const b of [s.negative, s.toxic, s.pressure]) b.scale(f);
+    s.level.scale(this.decay);
+    if (m.total <= 0) return;
+    const z = this.c.normalZ;
     const authors = m.agg?.authors.estimate() ?? 0;
-    s.level += a * (authors / m.total - s.level);
-    if (m.agg && m.agg.posts > 0) {
-      // Shares learn with the weight of the minute's posts: a quiet minute says little.
-      const wgt = Math.min(1, a * m.agg.posts);
-      s.negative += wgt * (m.agg.negative / m.agg.posts - s.negative);
-      s.toxic += wgt * (m.agg.toxic / m.agg.posts - s.toxic);
-      s.pressure += wgt * (m.agg.pressure / m.agg.posts - s.pressure);
+    if (s.level.count >= this.c.volumeTestAuthors && authors > s.level.upper(m.total, z)) return;
+    const a = m.agg;
+    if (a && a.posts > 0 && (a.negative > s.negative.upper(a.posts, z) || a.toxic > s.toxic.upper(a.posts, z))) return;
+    s.level.add(authors, m.total);
+    if (a && a.posts > 0) {
+      s.negative.add(a.negative, a.posts);
+      s.toxic.add(a.toxic, a.posts);
+      s.pressure.add(a.pressure, a.posts);
     }
   }
 
@@ -120,7 +156,7 @@ export class FirestormDetector {
     const aggs = recent.map((m) => m.agg).filter((a): a is Aggregate => a !== null);
     const posts = aggs.reduce((n, a) => n + a.posts, 0);
     const authors = distinctAuthors(aggs);
-    const expected = Math.max(1, recent.reduce((e, m) => e + Math.max(s.level, this.c.floorShare) * m.total, 0));
+    const expected = Math.max(1, recent.reduce((e, m) => e + Math.max(s.level.mean, this.c.floorShare) * m.total, 0));
     const volume = authors / expected;
     const share = (k: 'negative' | 'toxic' | 'pressure') => (posts ? aggs.reduce((n, a) => n + a[k], 0) / posts : 0);
     const negativeShare = share('negative');
@@ -128,14 +164,20 @@ export class FirestormDetector {
     const pressureShare = share('pressure');
     const sample = aggs.flatMap((a) => a.authors.values());
     const newShare = sample.length ? sample.filter((h) => !s.seen.has(h)).length / sample.length : 0;
-    // Outrage: how far negativity rose above its own normal, weighted by how many people carry it.
-    const negLift = Math.max(0, negativeShare - Math.max(s.negative, 0.1));
-    const score = w.sensitivity * (Math.log2(Math.max(volume, 1)) * (0.5 + 2 * negLift) + 2 * negLift + Math.max(0, toxicShare - s.toxic) + 0.5 * newShare * negLift * 2);
+    // Outrage: how far hostility rose above the watch's own normal, weighted by how many people
+    // carry it. Hostile is negative or toxic: a text model may call an insult either.
+    const negLift = Math.max(0, negativeShare - Math.max(s.negative.mean, 0.1));
+    const lift = Math.max(negLift, toxicShare - Math.max(s.toxic.mean, 0.05));
+    const score = w.sensitivity * (Math.log2(Math.max(volume, 1)) * (0.5 + 2 * lift) + 2 * lift + Math.max(0, toxicShare - s.toxic.mean) + newShare * lift);
     let severity = 0;
-    const support = authors * w.sensitivity;
-    if (negativeShare >= 0.35 && negLift >= 0.1) {
-      const steps: [number, number][] = [[1, 5], [2, 12], [3.2, 25], [4.5, 60], [6, 150], [7.5, 400]]; // [score, distinct negative-leaning authors]
-      steps.forEach(([min, people], i) => { if (score >= min && support * negativeShare >= people) severity = i + 1; });
+    if (Math.max(negativeShare, toxicShare) >= 0.3 && lift >= 0.1) {
+      // The crowd is counted over a longer run of minutes: a storm that builds slowly gathers it over more than the window.
+      const crowd = s.minutes.slice(-this.c.crowdMinutes).map((m) => m.agg).filter((a): a is Aggregate => a !== null);
+      const crowdPosts = crowd.reduce((n, a) => n + a.posts, 0);
+      const hostile = Math.max(crowd.reduce((n, a) => n + a.negative, 0), crowd.reduce((n, a) => n + a.toxic, 0)) / Math.max(1, crowdPosts);
+      const support = distinctAuthors(crowd) * hostile * w.sensitivity;
+      const steps: [number, number][] = [[1, 5], [2, 12], [3.2, 25], [4.5, 60], [6, 150], [7.5, 400]]; // [score, distinct hostile authors]
+      steps.forEach(([min, people], i) => { if (score >= min && support >= people) severity = i + 1; });
     }
     return { posts, authors, volume, negativeShare, toxicShare, newShare, pressureShare, severity, score };
   }
@@ -174,15 +216,15 @@ export class FirestormDetector {
     const end = isoSeconds(d.minute + MINUTE);
     const reasons: Reason[] = [
       { code: 'volume', value: round(f.volume, 1), baseline: 1 },
-      { code: 'negative_share', value: round(f.negativeShare), baseline: round(s.negative) },
-      { code: 'toxic_share', value: round(f.toxicShare), baseline: round(s.toxic) },
+      { code: 'negative_share', value: round(f.negativeShare), baseline: round(s.negative.mean) },
+      { code: 'toxic_share', value: round(f.toxicShare), baseline: round(s.toxic.mean) },
       { code: 'new_authors_share', value: round(f.newShare), baseline: 0 },
-      { code: 'pressure_share', value: round(f.pressureShare), baseline: round(s.pressure) },
+      { code: 'pressure_share', value: round(f.pressureShare), baseline: round(s.pressure.mean) },
     ];
     const samples = s.minutes.slice(-this.c.windowMinutes).flatMap((m) => m.agg?.samples ?? []).sort(bySample).slice(0, 3)
       .map(({ platform, id }) => ({ platform, id }));
     const pct = (x: number) => `${Math.round(x * 100)}%`;
-    const parts = [`Volume ${round(f.volume, 1)}x baseline`, `${pct(f.negativeShare)} negative (baseline ${pct(s.negative)})`];
+    const parts = [`Volume ${round(f.volume, 1)}x baseline`, `${pct(f.negativeShare)} negative (baseline ${pct(s.negative.mean)})`];
     if (f.toxicShare >= 0.1) parts.push(`${pct(f.toxicShare)} insulting or toxic`);
     if (f.newShare >= 0.5) parts.push(`${pct(f.newShare)} of authors new to ${w.name}`);
     if (a.inauthentic) parts.push('driven by bots or a coordinated campaign');

@@ -46,11 +46,18 @@ export interface GeneratorOptions {
  * everyday negative mentions (never labelled); praise: a positive viral moment (no firestorm
  * label); rhythmic: a recurring slot each day, or each `weekday` (0 = Sunday, UTC), starting
  * at `hourUtc` (fractional: 19.25 = 19:15) — never a labelled trend.
+ * burst with `established`: the crowd is the everyday population of known accounts writing
+ * ordinary texts (no excited burst phrasing, few new accounts). firestorm with `texts`: each
+ * post is the next of these real texts (English), its @mentions and RT markers replaced by a
+ * handle of the watch. surge: a tag that is already busy — the background tag of Zipf rank
+ * `rank` (0 = busiest) — gets `factor` times its usual rate, from established accounts with
+ * ordinary texts (a labelled organic trend).
  */
 export type GeneratorEvent =
-  | { kind: 'burst'; tag: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; lang?: 'de' | 'en' }
+  | { kind: 'burst'; tag: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; lang?: 'de' | 'en'; established?: boolean }
   | { kind: 'campaign'; tag: string; at: number; perMinute: number; durationMinutes: number; accounts: number }
-  | { kind: 'firestorm'; watch: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; tag?: string; inauthentic?: boolean }
+  | { kind: 'firestorm'; watch: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; tag?: string; inauthentic?: boolean; texts?: readonly string[] }
+  | { kind: 'surge'; rank: number; factor: number; at: number; rampMinutes: number; durationMinutes: number }
   | { kind: 'complaints'; watch: string; at: number; perMinute: number; durationMinutes: number }
   | { kind: 'praise'; watch: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; tag?: string }
   | { kind: 'rhythmic'; tag: string; hourUtc: number; weekday?: number; perMinute: number; durationMinutes: number };
@@ -515,6 +522,8 @@ function resolve(o: GeneratorOptions): Resolved {
   for (const e of o.events ?? []) {
     if ('watch' in e && !ids.has(e.watch)) throw new RangeError(`generator: ${e.kind} event targets unknown watch "${e.watch}"; add it to watches`);
     if ('tag' in e && e.tag !== undefined && !normaliseHashtag(e.tag)) throw new RangeError(`generator: ${e.kind} event tag "${e.tag}" is not a valid hashtag`);
+    if (e.kind === 'surge' && !(Number.isInteger(e.rank) && e.rank >= 0 && e.factor >= 1)) throw new RangeError(`generator: surge needs an integer rank >= 0 and a factor >= 1, got rank ${String(e.rank)}, factor ${String(e.factor)}`);
+    if (e.kind === 'firestorm' && e.texts && e.texts.length === 0) throw new RangeError('generator: firestorm texts must not be empty when given');
   }
   const r: Resolved = {
     seed: Math.floor(o.seed) | 0,
@@ -1073,6 +1082,7 @@ class Generator {
       case 'complaints': return this.complaints(e);
       case 'praise': return this.praise(e, i);
       case 'rhythmic': return this.rhythmic(e);
+      case 'surge': return this.surge(e);
     }
   }
 
@@ -1106,6 +1116,7 @@ class Generator {
         const r = this.r;
         const lang = e.lang ?? this.deEn();
         const voc = VOCAB[lang];
+        if (e.established) return this.ordinaryPost(t, this.variant(v), lang);
         const c: Ctx = { voc, tag: this.variant(v), watch: null, matched: false };
         let body = this.fill(this.pick(r() < 0.6 ? voc.burst : voc.inline), c);
         const tags: string[] = [];
@@ -1167,6 +1178,7 @@ class Generator {
     const nBots = Math.max(8, Math.round(e.peakPerMinute / 6));
     const idBase = `${this.o.prefix}e${i}`;
     const scripted = new Map<Lang, string[]>();
+    let realText = 0;
     return {
       plan: this.rampPlan(e.at, e.peakPerMinute, e.rampMinutes, e.durationMinutes),
       make: (t) => {
@@ -1178,6 +1190,14 @@ class Generator {
         if (w.tags.length && r() < 0.25) tags.push(this.variant(this.pick(w.tags)));
         let body: string;
         let author: GenAuthor;
+        if (e.texts) {
+          // Real texts: the i-th post takes the i-th text, addressed to the watch.
+          const raw = e.texts[realText++ % e.texts.length]!;
+          const handle = w.handles.length ? this.pick(w.handles) : w.w.name;
+          const text = `${handle} ${raw.replace(/(^|\s)RT\s+@\w+:?/gu, ' ').replace(/(^|[^\w])@\w+:?/gu, '$1').replace(/\s+/gu, ' ').trim()}`;
+          author = this.crowd(pool, `${idBase}u`, i, 0.78, 0.12, e.at);
+          return this.mk(t, author, text, 'en', null, null, 3);
+        }
         if (e.inauthentic) {
           // A bot swarm repeats a few scripted outrage texts.
           let s = scripted.get(lang);
@@ -1249,6 +1269,41 @@ class Generator {
         return this.mk(t, author, this.finish(body, tags, voc.posF), lang, null, null, 3);
       },
     };
+  }
+
+  /** Extra posts on a busy background tag at (factor − 1) × its background rate: the tag then runs at factor × its usual rate. */
+  private surge(e: Extract<GeneratorEvent, { kind: 'surge' }>): Source {
+    const o = this.o;
+    const rank = Math.min(e.rank, this.tags.keys.length - 1);
+    const cdf = this.tags.cdf;
+    // A background post carries 1.09 hashtags on average (see backgroundPost), each drawn from the Zipf law.
+    const share = 1.09 * (cdf[rank]! - (rank > 0 ? cdf[rank - 1]! : 0));
+    const v = this.tags.variants[rank]!;
+    return {
+      plan: (a, b, out) => {
+        const lo = Math.max(a, e.at);
+        const hi = Math.min(b, e.at + e.durationMinutes * MIN);
+        if (hi <= lo) return;
+        const base = o.ppm * (o.rhythm ? rhythmFactor((lo + hi) / 2) : 1) * share;
+        const rate = (e.factor - 1) * base * shape(((lo + hi) / 2 - e.at) / MIN, e.rampMinutes, e.durationMinutes);
+        this.uniformTimes(poisson(rate * ((hi - lo) / MIN), this.r), lo, hi, out);
+      },
+      make: (t) => this.ordinaryPost(t, this.variant(v), this.deEn()),
+    };
+  }
+
+  /** An everyday post about `tag` by an established account: the ordinary templates, nothing excited. */
+  private ordinaryPost(t: number, tag: string, lang: 'de' | 'en'): Post {
+    const r = this.r;
+    const voc = VOCAB[lang];
+    const c: Ctx = { voc, tag, watch: null, matched: false };
+    const tags: string[] = [];
+    let body: string;
+    if (r() < 0.6) body = this.fill(this.pick(voc.inline), c);
+    else { body = this.fill(this.pick(voc.plain), c); tags.push(tag); }
+    if (r() < 0.25) tags.push(this.variant(this.tags.variants[this.zipf()]!));
+    if (r() < 0.2) body += ' ' + this.pick(voc.E);
+    return this.mk(t, r() < 0.7 ? this.activeAuthor() : this.anyAuthor(), this.finish(body, tags, voc.F), lang, null, null, 1);
   }
 
   private rhythmic(e: Extract<GeneratorEvent, { kind: 'rhythmic' }>): Source {
@@ -1339,6 +1394,7 @@ export function labelsFor(opts: GeneratorOptions): Labels {
     if (!prev || at < prev.at) trends.set(key, { at, inauthentic });
   };
   const watch = (id: string) => o.watches.find((w) => w.id === id)!;
+  let bgTags: string[] | null = null;
   for (const e of o.events) {
     if (e.kind === 'rhythmic') {
       const n = Number.isFinite(o.end) ? occurrences(e, o.start, o.end).length : Infinity;
@@ -1360,6 +1416,11 @@ export function labelsFor(opts: GeneratorOptions): Labels {
         for (const t of watch(e.watch).hashtags) optional.add(normaliseHashtag(t));
         break;
       case 'complaints': break;
+      case 'surge': {
+        bgTags ??= buildTags(o).keys;
+        addTrend(bgTags[Math.min(e.rank, bgTags.length - 1)]!, e.at, false);
+        break;
+      }
     }
   }
   for (const k of trends.keys()) optional.delete(k);
