@@ -5,6 +5,7 @@
 //
 // Hashtags, mentions and URLs carry no language evidence and are ignored by `detectLanguage`.
 
+import { eld } from 'eld/small';
 import { fold } from '../../schemas/normalise.js';
 
 export const LANGS = ['de', 'en', 'fr', 'es', 'it', 'nl'] as const;
@@ -565,7 +566,11 @@ const STOPWORDS: Record<Lang, string> = {
     didn't can't won't isn't it's i'm you're that's there's have has had get got go going gonna
     all some any every much many more most other again still only even now today tonight tomorrow
     yesterday up out off down back if because while until since yet ever never always thanks please
-    anyone someone something nothing everything been i've i'll they're we're let's`,
+    anyone someone something nothing everything been i've i'll they're we're let's
+    im dont cant wont aint ain't isnt didnt doesnt thats youre ive ill lol lmao lmfao smh omg wtf
+    stfu tbh idk u ur ya yo yall y'all gotta wanna tryna finna bout cuz tho dat dis lil
+    like know want love people good got make need think feel say said new look day night
+    bitch bitches hoe hoes fuck fucking fucked shit ass damn pussy nigga niggas trash`,
   fr: `le la les un une des du de et est sont était suis es être ai as avons avez ont je tu il elle
     on nous vous ils elles me te se moi toi lui leur ce cette ces cet mon ma mes ton ta tes son sa
     ses notre votre pas ne plus très trop bien mais ou où donc car que qui quoi quand comment
@@ -729,8 +734,29 @@ export function detectFromTokens(tk: TokenBuffer): string {
     if (t !== ZERO) for (let l = 0; l < NL; l++) score[l]! += TRI_WEIGHT * t[l]!;
   }
   [best, second] = top2(score);
-  if (score[best]! < MIN_SCORE || score[best]! - score[second]! < MIN_MARGIN) return 'und';
+  if (score[best]! < MIN_SCORE || score[best]! - score[second]! < MIN_MARGIN) return words >= FALLBACK_MIN_WORDS ? fallback(tk) : 'und';
   return LANGS[best]!;
+}
+
+/** Posts with fewer words (hashtags aside) than this stay 'und' when the evidence above is weak. */
+const FALLBACK_MIN_WORDS = 2;
+
+/**
+ * Second opinion for the posts the word evidence above leaves undecided (a few per cent of
+ * informal posts: slang, abbreviations, few function words): ELD (the `eld` package, byte
+ * n-grams of 60 languages, deterministic), over the post's words without hashtags, mentions
+ * and URLs. Its answer counts only when it deems it reliable; any of its languages may come
+ * back (the analysers treat languages they have no lexicon for neutrally).
+ */
+function fallback(tk: TokenBuffer): string {
+  let text = '';
+  for (let i = 0; i < tk.n; i++) {
+    const id = tk.id[i]!;
+    if ((tk.flags[i]! & T_HASHTAG) !== 0 || id < 0) continue;
+    text = text === '' ? keys[id]! : `${text} ${keys[id]!}`;
+  }
+  const r = eld.detect(text);
+  return r.language !== '' && r.isReliable() ? r.language : 'und';
 }
 
 function top2(v: Float64Array): [number, number] {
