@@ -14,7 +14,7 @@ import type { Store } from '../lib/clickhouse/client.js';
 import { fieldErrors, WatchListError, type FieldError, type WatchStore } from './watch-store.js';
 import { ident, quote, chTime } from '../lib/clickhouse/sql.js';
 
-/** Settings of the query API, for the config schema (`api` section) and the `serve` worker. */
+/** Settings of the query API: the `api` section of the config schema (app/config.ts maps env vars onto it). */
 export const ApiConfigSchema = z.object({
   readTokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([])
     .describe('Bearer tokens that may read the query API and dashboard data (env TRENDSTREAM_API_READ_TOKENS, comma-separated); with no read and no admin tokens everything is open (dev mode)'),
@@ -24,19 +24,6 @@ export const ApiConfigSchema = z.object({
     .describe('JSON file holding the watch list, re-read when edited and rewritten by PUT /v1/watches (env TRENDSTREAM_WATCHES_FILE)'),
 }).strict();
 export type ApiConfig = z.output<typeof ApiConfigSchema>;
-
-const envList = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-
-/** The part of the `api` section that environment variables set. */
-export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<z.input<typeof ApiConfigSchema>> {
-  const out: Partial<z.input<typeof ApiConfigSchema>> = {};
-  const read = envList(env.TRENDSTREAM_API_READ_TOKENS);
-  const admin = envList(env.TRENDSTREAM_API_ADMIN_TOKENS);
-  if (read) out.readTokens = read;
-  if (admin) out.adminTokens = admin;
-  if (env.TRENDSTREAM_WATCHES_FILE) out.watchesFile = env.TRENDSTREAM_WATCHES_FILE;
-  return out;
-}
 
 export interface ApiOptions {
   store: Store;
