@@ -17,8 +17,6 @@ import { ApiStore, StoreUnavailableError } from './queries.js';
 import { ROUTES } from './routes.js';
 import { fieldErrors, WatchListError, type WatchStore } from './watch-store.js';
 
-export { ApiError } from './handlers.js';
-
 /** Settings of the query API: the `api` section of the config schema (app/config.ts maps env vars onto it). */
 export const ApiConfigSchema = z.object({
   readTokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([])
@@ -75,6 +73,17 @@ const OPENAPI = {
 };
 
 /**
+ * The paths and schemas from the route declarations. @fastify/swagger marks every declared body
+ * required; an acknowledgement's is not (an absent body counts as {}), so its document says so.
+ */
+const transformObject: typeof jsonSchemaTransformObject = (input) => {
+  const doc = jsonSchemaTransformObject(input) as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>> };
+  const ack = doc.paths?.[ROUTES.ack.url.replace(/:(\w+)/g, '{$1}')]?.post?.requestBody;
+  if (ack) ack.required = false;
+  return doc as ReturnType<typeof jsonSchemaTransformObject>;
+};
+
+/**
  * Registers /v1/* on `app` as an encapsulated plugin (its own body parser, validation, auth
  * hook and error handler; the ingest and ops routes are untouched). Call before
  * `app.listen`/`ready`. Reads the store on every request; `watches` is the live list the
@@ -106,7 +115,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       }
       return reply.code(status).send({ error: status === 413 ? 'too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request', message: err.message });
     });
-    await plain.register(swagger, { openapi: OPENAPI, transform: jsonSchemaTransform, transformObject: jsonSchemaTransformObject });
+    await plain.register(swagger, { openapi: OPENAPI, transform: jsonSchemaTransform, transformObject });
 
     const api = plain.withTypeProvider<ZodTypeProvider>();
     api.route({ ...ROUTES.openapi, handler: async () => api.swagger() });

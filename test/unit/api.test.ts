@@ -71,6 +71,8 @@ describe('OpenAPI document', () => {
 
     expect(doc.paths['/v1/alerts/{id}/feedback'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/FeedbackInput');
     expect(doc.components.schemas.FeedbackInput.required).toEqual(['verdict']);
+    expect(doc.paths['/v1/alerts/{id}/feedback'].post.requestBody.required).toBe(true);
+    expect(doc.paths['/v1/alerts/{id}/ack'].post.requestBody.required).toBe(false);
     expect(JSON.stringify(doc.paths['/v1/watches'].put.requestBody)).toContain('#/components/schemas/WatchInput');
     expect(doc.components.schemas.Watch.properties.id.pattern).toBeDefined();
     expect(Object.keys(doc.paths['/v1/alerts/{id}/ack'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '503']);
