@@ -7,7 +7,7 @@ import { ClickHouseConfigSchema, DEFAULT_CHDB_PATH } from '../lib/clickhouse/cli
 import { KafkaConfigSchema } from '../lib/kafka/client.js';
 import { JetstreamOptionsSchema } from '../ingest/jetstream.js';
 import { MastodonOptionsSchema } from '../ingest/mastodon.js';
-import { ApiConfigSchema, apiConfigFromEnv } from '../serve/api.js';
+import { ApiConfigSchema } from '../serve/api.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -71,7 +71,7 @@ const perTable = (v: string | undefined) => {
 
 /** The part of the configuration that environment variables set. */
 export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
-  const c: Record<string, Record<string, unknown>> = { kafka: {}, clickhouse: {}, ingest: {}, processor: {}, sink: {}, http: {}, alerting: {} };
+  const c: Record<string, Record<string, unknown>> = { kafka: {}, clickhouse: {}, ingest: {}, processor: {}, sink: {}, api: {}, http: {}, alerting: {} };
   const set = (section: string, key: string, v: unknown) => { if (v !== undefined) c[section]![key] = v; };
   set('kafka', 'brokers', list(env.KAFKA_BROKERS));
   set('kafka', 'topicPrefix', env.TRENDSTREAM_TOPIC_PREFIX);
@@ -90,6 +90,9 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   if (env.TRENDSTREAM_JETSTREAM_URL) set('ingest', 'jetstream', { url: env.TRENDSTREAM_JETSTREAM_URL, ...(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS ? { wantedDids: list(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS) } : {}) });
   set('processor', 'latenessMs', int(env.TRENDSTREAM_LATENESS_MS));
   set('processor', 'idleMs', int(env.TRENDSTREAM_IDLE_MS));
+  set('api', 'readTokens', list(env.TRENDSTREAM_API_READ_TOKENS));
+  set('api', 'adminTokens', list(env.TRENDSTREAM_API_ADMIN_TOKENS));
+  set('api', 'watchesFile', env.TRENDSTREAM_WATCHES_FILE || undefined);
   set('http', 'port', int(env.TRENDSTREAM_HTTP_PORT));
   const channels = [];
   if (env.TRENDSTREAM_SLACK_WEBHOOK_URL) channels.push({ name: 'slack', kind: 'slack', url: env.TRENDSTREAM_SLACK_WEBHOOK_URL });
@@ -97,8 +100,6 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   if (channels.length) set('alerting', 'channels', channels);
   set('alerting', 'dashboardUrl', env.TRENDSTREAM_DASHBOARD_URL);
   const out: Record<string, unknown> = {};
-  const api = apiConfigFromEnv(env);
-  if (Object.keys(api).length) out.api = api;
   for (const [k, v] of Object.entries(c)) if (Object.keys(v).length) out[k] = v;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   return out as ConfigInput;
