@@ -184,7 +184,7 @@ const corpora: Record<'de' | 'en', { name: string; rows: Labelled[] }> = {
   en: { name: 'Davidson et al. 2017, half (hate or offensive vs neither)', rows: loadDavidson() },
 };
 
-const header: ModelHeader = { format: 2, bits: BITS, dense: DENSE, languages: {}, trained: { seed: SEED, folds: K } };
+const header: ModelHeader = { format: 3, bits: BITS, dense: DENSE, languages: {}, trained: { seed: SEED, folds: K } };
 const weights: Record<string, Int16Array> = {};
 let offset = 0;
 const only = args.includes('--lang') ? args[args.indexOf('--lang') + 1] : null;

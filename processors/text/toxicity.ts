@@ -39,12 +39,21 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Hashed indices of one folded word: the word itself and its character 3–5-grams of `<word>`. */
+/**
+ * Hashed indices of one folded word: the word itself and its character 3–5-grams of `<word>`
+ * (`<` and `>` mark its ends). One FNV pass from each start position yields the 3-, 4- and
+ * 5-gram there, each finalised with its length, so a new word costs O(length).
+ */
 export function wordFeatures(w: string, mask: number, out: number[]): void {
   out.push(fnv(w, SEED_WORD, 0, w.length) & mask);
-  const p = `<${w}>`;
-  for (let n = 3; n <= 5; n++) {
-    for (let i = 0; i + n <= p.length; i++) out.push(fnv(p, SEED_GRAM ^ n, i, i + n) & mask);
+  const len = w.length + 2;
+  const at = (k: number) => (k === 0 ? 60 : k === len - 1 ? 62 : w.charCodeAt(k - 1));
+  for (let i = 0; i + 3 <= len; i++) {
+    let h = SEED_GRAM;
+    for (let k = i; k < i + 5 && k < len; k++) {
+      h = Math.imul(h ^ at(k), 0x01000193);
+      if (k - i >= 2) out.push(fmix(h ^ (k - i + 1)) & mask);
+    }
   }
 }
 
@@ -149,7 +158,7 @@ export class ToxicityModel {
 
 /** Model file: "TSTX", uint32 header length, JSON header, then Int16 weights per language. */
 export interface ModelHeader {
-  format: 2;
+  format: 3;
   bits: number;
   dense: readonly string[];
   languages: Record<string, { offset: number; scale: number; bias: number; threshold: number; cv?: Record<string, number> }>;
@@ -169,7 +178,7 @@ export function decodeModel(buf: Buffer): Map<string, ToxicityModel> {
   if (buf.toString('latin1', 0, 4) !== 'TSTX') throw new Error('toxicity model: not a TSTX file');
   const hlen = buf.readUInt32LE(4);
   const header = JSON.parse(buf.toString('utf8', 8, 8 + hlen).trim().replace(/\0+$/, '')) as ModelHeader;
-  if (header.format !== 2 || header.dense.join() !== DENSE.join()) throw new Error('toxicity model: format or features differ from this code');
+  if (header.format !== 3 || header.dense.join() !== DENSE.join()) throw new Error('toxicity model: format or features differ from this code');
   const n = (1 << header.bits) + N_DENSE;
   const out = new Map<string, ToxicityModel>();
   for (const [lang, l] of Object.entries(header.languages)) {
