@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
 import { runDetect, UsageError } from './detect.js';
+import { runAnalyze } from './analyze.js';
 import { runWorker } from './worker.js';
 import { ConfigError, loadConfig } from '../app/config.js';
 import { registerQueryCommands } from './query.js';
@@ -55,6 +56,16 @@ program.command('detect')
     const stats = await runDetect({ input: o.input, range, output: o.output, watches: o.watches, latenessMs: o.lateness,
       trendSensitivity: o.trendSensitivity, watchSensitivity: o.watchSensitivity, minSeverity: o.minSeverity });
     if (o.output !== '-') process.stderr.write(`detect: ${stats.posts} posts, ${stats.minutes} minutes decided, ${stats.late} late, ${stats.duplicates} duplicates\n`);
+  });
+
+program.command('analyze')
+  .description('text analysis only: NDJSON {"id", "text", "lang"?} in, {"id", "lang", "sentiment", "negative", "positive", "toxic", "toxicity", "arousal"} out, in input order (the scores stage A computes)')
+  .requiredOption('--input <file>', 'texts as NDJSON (- for stdin)')
+  .requiredOption('--output <file>', 'where to write the scores as NDJSON (- for stdout)')
+  .action(async (o) => {
+    const stats = await runAnalyze({ input: o.input, output: o.output });
+    const rate = (s: number) => Math.round(stats.analysed / Math.max(s, 1e-3)).toLocaleString('en');
+    if (o.output !== '-') process.stderr.write(`analyze: ${stats.analysed} texts in ${stats.seconds.toFixed(2)} s (${rate(stats.seconds)} posts/s; ${stats.cpuSeconds.toFixed(2)} s of CPU, ${rate(stats.cpuSeconds)} posts/s per core), ${stats.bad} bad line(s) skipped\n`);
   });
 
 const workers: [string, string, ('ingest' | 'process' | 'sink')[]][] = [

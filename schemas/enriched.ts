@@ -13,7 +13,7 @@ export interface TextScores {
   positive: boolean;
   /** toxicity >= 0.5 */
   toxic: boolean;
-  /** 0..1: insults, profanity, calls to boycott or resign. */
+  /** 0..1: offensive language (insults, profanity, slurs, calls to boycott or resign); 0.5 is the decision threshold. */
   toxicity: number;
   /** 0..1: capitals, '!!!', intensifiers, angry emoji, strong words. */
   arousal: number;

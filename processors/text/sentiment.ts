@@ -15,8 +15,11 @@
 // - sarcasm markers ("na super", "oh great", 🙃, /s) and a short positive coda after a
 //   complaint ("… Great.") turn positive words negative;
 // - sentiment = S / sqrt(S² + 1) (so -1..1); negative/positive at ∓0.15;
-// - toxicity = 1 - Π(1 - t) over insults, profanity, boycott and resignation calls, raised
-//   when the post addresses someone ("du", "ihr", "you"); toxic at >= 0.5.
+// - lexicon toxicity = 1 - Π(1 - t) over insults, profanity, boycott and resignation calls,
+//   raised when the post addresses someone ("du", "ihr", "you");
+// - toxicity: for German and English, the learnt model of toxicity.ts (hashed words, bigrams,
+//   character n-grams, with the lexicon's scores as features), scaled so that 0.5 is its tuned
+//   decision threshold; toxic at >= 0.5. Other languages keep the lexicon/emoji toxicity.
 
 import {
   detectFromTokens, tokenise, wordOf, wordTableGeneration, MAX_WORD_IDS,
@@ -24,6 +27,7 @@ import {
 } from './language.js';
 import { DE, EMOJI, EN, MIXED, type LanguageLexicon, type LexEntry, type Phrase } from './lexicon.js';
 import type { TextScores } from '../../schemas/enriched.js';
+import { denseFeatures, MODELS as LEARNT, N_DENSE, sigmoid, sparseFeatures, type ToxicityModel } from './toxicity.js';
 
 /** Thresholds of the `negative` / `positive` / `toxic` flags. */
 export const SENTIMENT_THRESHOLD = 0.15;
@@ -104,8 +108,12 @@ class Model {
   private readonly byIdTag: (Info | undefined)[] = new Array<Info | undefined>(MAX_WORD_IDS).fill(undefined);
   private generation = -1;
 
+  /** Learnt toxicity models used for this lexicon (both for the mixed one: the higher score counts). */
+  readonly learnt: readonly ToxicityModel[];
+
   constructor(readonly lex: LanguageLexicon, readonly kind: 'de' | 'en' | 'mixed') {
     this.words = lex.words;
+    this.learnt = (kind === 'mixed' ? ['de', 'en'] : [kind]).flatMap((l) => LEARNT.get(l) ?? []);
     const get = (w: string) => this.direct.get(w) ?? { ...EMPTY };
     const set = (w: string, patch: Partial<Info>) => this.direct.set(w, { ...get(w), ...patch });
     for (const [w, e] of lex.words) set(w, { s: e.s, t: e.t });
@@ -418,7 +426,7 @@ function emojiPass(tk: TokenBuffer): void {
 /** Fallback for languages without a lexicon: emoji, emoticons, '!' and capitals only. */
 function neutralScores(tk: TokenBuffer): TextScores {
   emojiPass(tk);
-  return finish(tk, emS, 0, emKeep, isAllCaps(tk), emAngry, 0);
+  return finish(tk, emS, 0, emKeep, isAllCaps(tk), emAngry, 0, null);
 }
 
 function isAllCaps(tk: TokenBuffer): boolean {
@@ -441,8 +449,19 @@ export function analyseText(text: string, lang: string | null): { lang: string; 
   const tk = tokenise(text);
   const used = lang ?? detectFromTokens(tk);
   const m = modelFor(used);
-  return { lang: used, scores: m === null ? neutralScores(tk) : score(m, tk) };
+  return { lang: used, scores: m === null ? neutralScores(tk) : score(m, tk, m.learnt) };
 }
+
+/** The learnt toxicity model's inputs for one post, as `analyseText` builds them (for training). */
+export function toxicityFeatures(text: string, lang: 'de' | 'en', bits: number): { sparse: number[]; dense: Float64Array } {
+  capture = { bits, sparse: [], dense: new Float64Array(N_DENSE) };
+  score(modelFor(lang)!, tokenise(text), []);
+  const c = capture;
+  capture = null;
+  return c;
+}
+
+let capture: { bits: number; sparse: number[]; dense: Float64Array } | null = null;
 
 /** 'de', 'DE', 'de-AT' → the German model; 'en…' → English; 'und'/'' → mixed; else none. */
 function modelFor(lang: string): Model | null {
@@ -454,7 +473,7 @@ function modelFor(lang: string): Model | null {
   return code === 'de' ? MODELS.de : code === 'en' ? MODELS.en : code === 'und' || code === '' ? MODELS.mixed : null;
 }
 
-function score(m: Model, tk: TokenBuffer): TextScores {
+function score(m: Model, tk: TokenBuffer, learnt: readonly ToxicityModel[] | null): TextScores {
   m.sync();
   const n = tk.n;
   ensureCapacity(n);
@@ -628,22 +647,33 @@ function score(m: Model, tk: TokenBuffer): TextScores {
   S += emS;
   if (secondPerson && maxT >= 0.3) keep *= 0.75;
   if (tk.exclam > 0 && keep < 1) keep *= 0.9;
-  return finish(tk, S, intensUsed, keep, allCaps, emAngry, strongWords);
+  return finish(tk, S, intensUsed, keep, allCaps, emAngry, strongWords, learnt);
 }
+
+const dense = new Float64Array(N_DENSE);
 
 function finish(
   tk: TokenBuffer, lexS: number, intensUsed: number, keep: number, allCaps: boolean,
-  angry: number, strongWords: number,
+  angry: number, strongWords: number, learnt: readonly ToxicityModel[] | null,
 ): TextScores {
   let S = lexS;
   if (S !== 0 && tk.exclam > 0) S += (S > 0 ? EXCL_STEP : -EXCL_STEP) * Math.min(tk.exclam, 4);
   const sentiment = S / Math.sqrt(S * S + 1);
-  const toxicity = 1 - keep;
+  let toxicity = 1 - keep;
 
   let a = Math.min(tk.exclam, 6) * 0.12 + (tk.maxExclamRun >= 3 ? 0.15 : 0) + tk.interrobang * 0.1;
   a += Math.min(tk.capsWords, 3) * 0.15 + (allCaps ? 0.3 : 0);
-  a += intensUsed * 0.1 + angry * 0.25 + strongWords * 0.1 + tk.elongated * 0.1 + toxicity * 0.4;
-  const arousal = 1 - Math.exp(-a);
+  a += intensUsed * 0.1 + angry * 0.25 + strongWords * 0.1 + tk.elongated * 0.1;
+  if (capture !== null) {
+    denseFeatures(tk, toxicity, sentiment, 1 - Math.exp(-(a + toxicity * 0.4)), allCaps, capture.dense);
+    capture.sparse = sparseFeatures(tk, capture.bits);
+  } else if (learnt !== null && learnt.length > 0) {
+    denseFeatures(tk, toxicity, sentiment, 1 - Math.exp(-(a + toxicity * 0.4)), allCaps, dense);
+    let z = learnt[0]!.logit(tk, dense);
+    for (let k = 1; k < learnt.length; k++) z = Math.max(z, learnt[k]!.logit(tk, dense));
+    toxicity = sigmoid(z);
+  }
+  const arousal = 1 - Math.exp(-(a + toxicity * 0.4));
 
   return {
     sentiment,

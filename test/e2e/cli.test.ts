@@ -19,7 +19,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-'));
 
 describe('trendstream CLI', () => {
   it('prints --help for every command and exits 0', () => {
-    for (const cmd of [[], ['demo'], ['detect'], ['ingest'], ['process'], ['sink'], ['serve'], ['migrate'], ['top'], ['alerts'], ['watches', 'validate']]) {
+    for (const cmd of [[], ['demo'], ['detect'], ['analyze'], ['ingest'], ['process'], ['sink'], ['serve'], ['migrate'], ['top'], ['alerts'], ['watches', 'validate']]) {
       const r = cli([...cmd, '--help']);
       expect(r.status, `${cmd.join(' ')} --help`).toBe(0);
       expect(r.stdout).toMatch(/Usage: trendstream/);
