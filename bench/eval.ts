@@ -1,4 +1,4 @@
-// `npm run eval`: writes the project's scenario folders (CONTRACTS §5), runs `detect` on each
+// `npm run eval`: writes the project's scenario folders (posts, watches, labels), runs `detect` on each
 // (the same in-process code path as `trendstream detect` over the written files), scores
 // them, and prints precision, recall, median and p90 delay and false positives per hour; then
 // the real-data part (bench/nab.ts): NAB Twitter volume as posts, `detect` beside a

@@ -1,8 +1,9 @@
-// Trend detection (issue 3): per hashtag, the rate of distinct authors over a short window
-// against the tag's own baseline share of the whole stream (so the stream's daily rhythm
-// cancels out), quarter-hour day and week profiles for tags with rhythms of their own,
-// a count-aware significance, acceleration and a minimum support. Bounded memory: detailed
-// state for at most `capacity` tags; the long tail lives in a decayed Count-Min sketch.
+// Trend detection: per hashtag, distinct authors over a short window against the tag's baseline
+// share of the rest of the stream (the daily rhythm cancels out; a big tag does not feed its own
+// expectation), quarter-hour day and week profiles for tags with rhythms of their own, and a
+// significance that adds the tag's learnt spread (SigniTrend's EWM variance) to counting noise,
+// so real volume's everyday spikes are not news. Bounded memory: detailed state for at most
+// `capacity` tags; the long tail lives in a decayed Count-Min sketch.
 // Pure: driven by MinuteDecisions, identically by stage B and `detect`.
 import { isoSeconds, round, type TrendEvent } from '../schemas/events.js';
 import { poissonLog10Tail } from './poisson.js';
@@ -20,7 +21,7 @@ export interface TrendConfig {
   minAuthors: number;
   /** Observed / expected distinct authors needed to start. */
   minVelocity: number;
-  /** Significance needed to start (Poisson z with overdispersion). */
+  /** Significance needed to start: z over Poisson noise, overdispersion and the tag's learnt spread. */
   minScore: number;
   /** And the Poisson tail probability must be below 10^-minLog10P (many tags are tested every minute). */
   minLog10P: number;
@@ -217,7 +218,7 @@ export class TrendDetector {
     return s;
   }
 
-  /** Folds a minute that left the window into the baseline (never while the tag trends). */
+  /** Folds a minute that left the window into the variance, and into the level unless the tag trends. */
   private learn(s: TagState, m: { minute: number; total: number; agg: Aggregate | null }): void {
     if (m.total <= 0) return;
     const share = (m.agg?.authors.estimate() ?? 0) / m.total;
@@ -282,8 +283,15 @@ export class TrendDetector {
       for (let i = Math.max(0, s.minutes.length - w); i < s.minutes.length; i++) posts += s.minutes[i]!.agg?.posts ?? 0;
       if (posts < this.c.minAuthors / sens) return null;
     }
-    const observed = this.windowAuthors(s, w);
     const expected = Math.max(this.expected(s, w), 0.5);
+    if (!t) {
+      // Distinct authors never exceed posts (the sketch's estimate by far less than 25 %): skip the merge when even
+      // the posts fall short of the velocity a start needs.
+      let posts = 0;
+      for (let i = Math.max(0, s.minutes.length - w); i < s.minutes.length; i++) posts += s.minutes[i]!.agg?.posts ?? 0;
+      if (1.25 * posts < (this.c.minVelocity / sens) * expected) return null;
+    }
+    const observed = this.windowAuthors(s, w);
     const velocity = observed / expected;
     const sigma = Math.sqrt(expected + (this.c.overdispersion * expected) ** 2 + this.excess(s, w) ** 2);
     const z = (observed - expected) / sigma;

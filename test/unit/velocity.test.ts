@@ -73,6 +73,35 @@ describe('trend detector', () => {
     expect(events).toEqual([]);
   });
 
+  it('trends a tag that is most of the stream when it spikes: its own posts do not raise its expectation', () => {
+    // 200 posts a minute of other tags; #big has 500 authors a minute, then 3000 from minute 600 to 630.
+    const det = new TrendDetector(DEFAULT_TRENDS);
+    const events = [];
+    for (let i = 0; i < 720; i++) {
+      const minute = T0 + i * M;
+      const n = i >= 600 && i < 630 ? 3000 : 500;
+      const aggregates = [agg(ALL_KEY, minute, 200 + n, `all${i}`), agg('t:big', minute, n, `big${i}`)];
+      events.push(...det.onMinute({ minute, decidedAt: minute + M, aggregates: aggregates.sort((a, b) => (a.key < b.key ? -1 : 1)) }));
+    }
+    const started = events.filter((e) => e.state === 'started');
+    expect(started.map((e) => e.hashtag)).toEqual(['big']);
+    expect(Date.parse(started[0]!.window_end) - (T0 + 600 * M)).toBeLessThanOrEqual(2 * M);
+  });
+
+  it('learns a tag\'s own spikiness: of 23 spikes every few hours the first trends and at most one more, none on day three, where the same spike on a calm tag trends', () => {
+    // Both tags have 2 authors a minute; #spiky jumps to 40 for 5 minutes every 3 h 7 min (so no daily
+    // slot repeats), #calm once, on the third day.
+    const spike = (m: number) => m % 187 >= 100 && m % 187 < 105;
+    const { events } = run(3 * 1440, { spiky: (m) => (spike(m) ? 40 : 2), calm: (m) => (m >= 2 * 1440 + 700 && m < 2 * 1440 + 705 ? 40 : 2) });
+    const started = events.filter((e) => e.state === 'started');
+    const calm = started.filter((e) => e.hashtag === 'calm');
+    expect(calm.map((e) => Math.floor((Date.parse(e.window_end) - T0) / M))).toEqual([2 * 1440 + 701]);
+    const spiky = started.filter((e) => e.hashtag === 'spiky').map((e) => (Date.parse(e.window_end) - T0) / M);
+    expect(spiky[0]).toBe(101);
+    expect(spiky.length).toBeLessThanOrEqual(2);
+    expect(spiky.every((m) => m < 2 * 1440)).toBe(true);
+  });
+
   it('keeps detailed state for at most its capacity, however many tags it sees', () => {
     const det = new TrendDetector({ ...DEFAULT_TRENDS, capacity: 500 });
     for (let i = 0; i < 60; i++) {
