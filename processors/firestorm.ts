@@ -178,7 +178,7 @@ export class FirestormDetector {
       const crowdPosts = crowd.reduce((n, a) => n + a.posts, 0);
       const hostile = Math.max(crowd.reduce((n, a) => n + a.negative, 0), crowd.reduce((n, a) => n + a.toxic, 0)) / Math.max(1, crowdPosts);
       const support = distinctAuthors(crowd) * hostile * w.sensitivity;
-      const steps: [number, number][] = [[1, 5], [2, 12], [3.2, 25], [4.5, 60], [6, 150], [7.5, 400]]; // [score, distinct hostile authors]
+      const steps: [number, number][] = [[1, 5], [2, 10], [3.2, 15], [4.5, 60], [6, 150], [7.5, 400]]; // [score, distinct hostile authors]
       steps.forEach(([min, people], i) => { if (score >= min && support >= people) severity = i + 1; });
     }
     return { posts, authors, volume, negativeShare, toxicShare, newShare, pressureShare, severity, score };
