@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     const posts: Post[] = [];
     for await (const p of readPosts(path.join(folder, 'posts.ndjson'), { lines: 0 })) posts.push(p);
     const t0 = performance.now();
-    const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: 30_000, watches: readWatches(path.join(folder, 'watches.json')) })];
+    // 60 s: on scenarios with CONTRACTS §5's 2 minutes of disorder it decides exactly what 120 s decides (README, Detection).
+    const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: 60_000, watches: readWatches(path.join(folder, 'watches.json')) })];
     const seconds = (performance.now() - t0) / 1000;
     writeFileSync(path.join(folder, 'detections.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const row = { name: sc.name, hours: sc.hours, trends: scoreKind('trend', events, labels), alerts: scoreKind('alert', events, labels), posts: posts.length, seconds };
