@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Labels } from '../sim/generator.js';
 import { writeScenario } from '../sim/generator.js';
 import { readPosts, readWatches } from '../cli/detect.js';
-import { detectPosts } from '../processors/detect.js';
+import { DEFAULT_LATENESS_MS, detectPosts } from '../processors/detect.js';
 import type { DetectionEvent } from '../schemas/events.js';
 import type { Post } from '../schemas/post.js';
 import { normaliseHashtag } from '../schemas/normalise.js';
@@ -24,7 +24,6 @@ const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.inde
 const foreign = process.argv.includes('--scenarios') ? path.resolve(process.argv[process.argv.indexOf('--scenarios') + 1]!) : undefined;
 const real = process.argv.includes('--real') || (!foreign && !process.argv.includes('--no-real'));
 const NAB_DIR = fileURLToPath(new URL('../data/nab', import.meta.url));
-const LATENESS_MS = 30_000;
 
 const fmtMin = (ms: number) => (Number.isNaN(ms) ? '–' : (ms / 60_000).toFixed(1));
 const pct = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2));
@@ -41,7 +40,7 @@ async function scoreFolder(folder: string, name: string, hours?: number): Promis
   for await (const p of readPosts(path.join(folder, 'posts.ndjson'), { lines: 0 })) posts.push(p);
   const watchesFile = path.join(folder, 'watches.json');
   const t0 = performance.now();
-  const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: LATENESS_MS, watches: existsSync(watchesFile) ? readWatches(watchesFile) : [] })];
+  const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: DEFAULT_LATENESS_MS, watches: existsSync(watchesFile) ? readWatches(watchesFile) : [] })];
   const seconds = (performance.now() - t0) / 1000;
   writeFileSync(path.join(folder, 'detections.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   let span = hours;
@@ -99,7 +98,7 @@ function realPart(): RealPart {
   const t0 = performance.now();
   const stream = function* () { for (const p of nabPosts(series)) { posts++; reference.offer(p); yield p; } };
   const events: DetectionEvent[] = [];
-  for (const e of detectPosts(stream(), { latenessMs: LATENESS_MS, watches: [] })) if (e.type === 'trend' && e.state === 'started') events.push(e);
+  for (const e of detectPosts(stream(), { latenessMs: DEFAULT_LATENESS_MS, watches: [] })) if (e.type === 'trend' && e.state === 'started') events.push(e);
   reference.finish();
   return { ours: scoreNab(series, episodesOf(events)), reference: scoreNab(series, reference.episodes), posts, seconds: (performance.now() - t0) / 1000 };
 }

@@ -18,7 +18,7 @@ import { loadConfig } from '../app/config.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../app/pipeline.js';
-import { detectPosts } from '../processors/detect.js';
+import { detectPosts, DEFAULT_LATENESS_MS } from '../processors/detect.js';
 import { decodeEvent } from '../schemas/events-codec.js';
 import { migrate, openStore, type Store } from '../lib/clickhouse/client.js';
 import { quantile } from './score.js';
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
       const read: Post[] = [];
       for await (const p of readPosts(file, { lines: 0 })) read.push(p);
       let events = 0;
-      for (const _ of detectPosts(read, { latenessMs: 30_000, watches: EVAL_WATCHES })) events++;
+      for (const _ of detectPosts(read, { latenessMs: DEFAULT_LATENESS_MS, watches: EVAL_WATCHES })) events++;
       results.detect_posts_per_s = Math.round(N / ((performance.now() - d0) / 1000));
       results.detect_events = events;
     }
@@ -394,7 +394,7 @@ async function halfLoad(brokers: string, chUrl: string, env: (p: string, db: str
   const all = posts(2).filter((p) => p.created_at >= START + 190 * M).slice(0, n);
   // The alerts the pipeline must deliver: `detect` over the same posts (same deterministic ids),
   // computed before the load so that it does not compete with the workers.
-  const expected = [...detectPosts(all, { latenessMs: 30_000, watches: EVAL_WATCHES })].filter((e) => e.type === 'alert');
+  const expected = [...detectPosts(all, { latenessMs: DEFAULT_LATENESS_MS, watches: EVAL_WATCHES })].filter((e) => e.type === 'alert');
   const extra = { TRENDSTREAM_WEBHOOK_URL: hookUrl, TRENDSTREAM_WEBHOOK_SECRET: 'bench-secret-0123456789' };
   const ws = [await startWorker('process', env('half.', 'bench_half', extra), wfile, nodeArgs('half', 'process')), await startWorker('sink', env('half.', 'bench_half', extra), wfile, nodeArgs('half', 'sink'))];
   const stopRss = sampleRss(ws);

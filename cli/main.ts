@@ -6,6 +6,7 @@ import { runDetect, UsageError } from './detect.js';
 import { runAnalyze } from './analyze.js';
 import { runWorker } from './worker.js';
 import { ConfigError, loadConfig } from '../app/config.js';
+import { DEFAULT_LATENESS_MS } from '../processors/detect.js';
 import { registerQueryCommands } from './query.js';
 import { runMigrate, runRetention, runServe } from './serve.js';
 import { runErase } from './erase.js';
@@ -44,7 +45,7 @@ program.command('detect')
   .option('--to <time>', 'backtest: until this time (exclusive)', time('--to'))
   .requiredOption('--output <file>', 'where to write the events as NDJSON (- for stdout)')
   .option('--watches <file>', 'watches as a JSON array (CONTRACTS §3)')
-  .option('--lateness <ms>', 'allowed lateness in milliseconds', int('--lateness'), 30_000)
+  .option('--lateness <ms>', 'allowed lateness in milliseconds', int('--lateness'), DEFAULT_LATENESS_MS)
   .option('--trend-sensitivity <x>', 'trend thresholds divided by this (>1 finds more)', int('--trend-sensitivity'))
   .option('--watch-sensitivity <x>', "override every watch's sensitivity", int('--watch-sensitivity'))
   .option('--min-severity <n>', "override every watch's opening severity (1–6)", int('--min-severity'))

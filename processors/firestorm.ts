@@ -18,6 +18,8 @@ export interface FirestormConfig {
   windowMinutes: number;
   /** Minutes over which the crowd behind a storm (distinct hostile authors) is counted for its severity. */
   crowdMinutes: number;
+  /** Volume (times the watch's normal) from which a storm needs only 60 % of the people per severity. */
+  relativeVolume: number;
   /** Minutes of stream before any alert may open. */
   warmupMinutes: number;
   /** Stream minutes after which a baseline's evidence weighs half. */
@@ -32,14 +34,14 @@ export interface FirestormConfig {
   priorPosts: number;
   /** Most posts of evidence a share baseline keeps: a busy watch's older minutes are scaled down beyond it. */
   maxEvidencePosts: number;
-  /** A minute above its baseline by more than this many predictive standard deviations (volume, negative or toxic posts) is not learnt. */
+  /** A minute above its baseline by more than this many predictive standard deviations in negative or toxic posts is not learnt; in authors, it is learnt only up to that bound. */
   normalZ: number;
   /** Authors of evidence before the volume test applies: until then the watch's level is too unknown to call a minute abnormal. */
   volumeTestAuthors: number;
 }
 
 export const DEFAULT_FIRESTORM: FirestormConfig = {
-  windowMinutes: 3, crowdMinutes: 5, warmupMinutes: 10, halfLifeMinutes: 240, floorShare: 2e-4, resolveMinutes: 20, priorNegativeShare: 0.25,
+  windowMinutes: 3, crowdMinutes: 5, relativeVolume: 12, warmupMinutes: 10, halfLifeMinutes: 240, floorShare: 2e-4, resolveMinutes: 20, priorNegativeShare: 0.25,
   priorPosts: 10, maxEvidencePosts: 2000, normalZ: 3, volumeTestAuthors: 10,
 };
 
@@ -126,8 +128,9 @@ export class FirestormDetector {
 
   /**
    * Learns the minute that just left the window, if it was normal by the watch's own measure:
-   * its authors, negative and toxic posts each within `normalZ` predictive deviations of the
-   * baseline. A storm's minutes (and its build-up, once above noise) are thus never learnt,
+   * its negative and toxic posts within `normalZ` predictive deviations of the baseline, its
+   * authors counted at most up to that bound. A storm's minutes (and its build-up, once above
+   * noise) are thus never learnt,
    * open alert or not: pausing all learning during an alert would let an alert opened on a
    * wrong early baseline hold that baseline, and itself, open for good. Evidence fades with
    * stream time.
@@ -140,14 +143,18 @@ export class FirestormDetector {
     if (m.total <= 0) return;
     const z = this.c.normalZ;
     const authors = m.agg?.authors.estimate() ?? 0;
-    if (s.level.count >= this.c.volumeTestAuthors && authors > s.level.upper(m.total, z)) return;
     const a = m.agg;
     if (a && a.posts > 0 && (a.negative > s.negative.upper(a.posts, z) || a.toxic > s.toxic.upper(a.posts, z))) return;
-    s.level.add(authors, m.total);
+    // Volume above normal but not hostile (praise, a brand simply talked about more): learnt
+    // winsorised, as if it had only the most authors a normal minute has, so a lasting rise is
+    // followed step by step while one busy hour barely moves the baseline.
+    const cap = s.level.count >= this.c.volumeTestAuthors ? s.level.upper(m.total, z) : Infinity;
+    const w = authors > cap ? cap / authors : 1;
+    s.level.add(authors * w, m.total);
     if (a && a.posts > 0) {
-      s.negative.add(a.negative, a.posts);
-      s.toxic.add(a.toxic, a.posts);
-      s.pressure.add(a.pressure, a.posts);
+      s.negative.add(a.negative * w, a.posts * w);
+      s.toxic.add(a.toxic * w, a.posts * w);
+      s.pressure.add(a.pressure * w, a.posts * w);
     }
   }
 
@@ -176,8 +183,11 @@ export class FirestormDetector {
       const crowdPosts = crowd.reduce((n, a) => n + a.posts, 0);
       const hostile = Math.max(crowd.reduce((n, a) => n + a.negative, 0), crowd.reduce((n, a) => n + a.toxic, 0)) / Math.max(1, crowdPosts);
       const support = distinctAuthors(crowd) * hostile * w.sensitivity;
+      // A small watch's storm is small in people but not against its own normal crowd: far
+      // above that (volume ≥ relativeVolume), 60 % of the people make the same severity.
+      const people = volume >= this.c.relativeVolume ? 0.6 : 1;
       const steps: [number, number][] = [[1, 5], [2, 12], [3.2, 25], [4.5, 60], [6, 150], [7.5, 400]]; // [score, distinct hostile authors]
-      steps.forEach(([min, people], i) => { if (score >= min && support >= people) severity = i + 1; });
+      steps.forEach(([min, n], i) => { if (score >= min && support >= n * people) severity = i + 1; });
     }
     return { posts, authors, volume, negativeShare, toxicShare, newShare, pressureShare, severity, score };
   }

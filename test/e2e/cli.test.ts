@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { EVAL_WATCHES } from '../../bench/scenarios.js';
 import { generate } from '../../sim/generator.js';
 import { postToJson, type Post } from '../../schemas/post.js';
-import { detectPosts } from '../../processors/detect.js';
+import { detectPosts, DEFAULT_LATENESS_MS } from '../../processors/detect.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const bin = path.join(root, 'bin', 'trendstream.mjs');
@@ -60,7 +60,7 @@ describe('trendstream CLI', () => {
     writeFileSync(input, posts.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n{"not": "a post"}\n');
     const watches = path.join(tmp, 'w.json');
     writeFileSync(watches, JSON.stringify(EVAL_WATCHES));
-    const expected = [...detectPosts(posts, { latenessMs: 30_000, watches: EVAL_WATCHES })];
+    const expected = [...detectPosts(posts, { latenessMs: DEFAULT_LATENESS_MS, watches: EVAL_WATCHES })];
     expect(expected.length).toBeGreaterThan(2);
 
     const plain = cli(['detect', '--input', input, '--output', path.join(tmp, 'out.ndjson'), '--watches', watches]);

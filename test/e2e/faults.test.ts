@@ -14,7 +14,7 @@ import { generate } from '../../sim/generator.js';
 import type { Post } from '../../schemas/post.js';
 import { Metrics } from '../../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../../app/pipeline.js';
-import { detectPosts } from '../../processors/detect.js';
+import { detectPosts, DEFAULT_LATENESS_MS } from '../../processors/detect.js';
 import { decodeEvent } from '../../schemas/events-codec.js';
 import type { DetectionEvent } from '../../schemas/events.js';
 import { migrate, openStore, type Store } from '../../lib/clickhouse/client.js';
@@ -43,7 +43,7 @@ const workload = (() => {
       ],
     })].slice(0, N - 60);
     const all = [...posts, ...closingPosts(posts.reduce((m, p) => Math.max(m, p.created_at), 0))];
-    cached = { all, truth: countTruth(all), expected: [...detectPosts(all, { latenessMs: 30_000, watches })] };
+    cached = { all, truth: countTruth(all), expected: [...detectPosts(all, { latenessMs: DEFAULT_LATENESS_MS, watches })] };
     return cached;
   };
 })();

@@ -18,7 +18,7 @@ import { registerIngest } from '../../ingest/http.js';
 import { postKey, type Post } from '../../schemas/post.js';
 import { Metrics } from '../../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../../app/pipeline.js';
-import { detectPosts } from '../../processors/detect.js';
+import { detectPosts, DEFAULT_LATENESS_MS } from '../../processors/detect.js';
 import type { AlertEvent, TrendEvent } from '../../schemas/events.js';
 import { minuteOf } from '../../processors/stream-time.js';
 import { WatchMatcher, type Watch } from '../../schemas/watches.js';
@@ -45,7 +45,7 @@ const posts: Post[] = [...generate({
   ],
 })];
 const all = [...posts, ...closingPosts(Math.max(...posts.map((p) => p.created_at)))];
-const expected = [...detectPosts(all, { latenessMs: 30_000, watches })];
+const expected = [...detectPosts(all, { latenessMs: DEFAULT_LATENESS_MS, watches })];
 const truth = countTruth(all);
 const lastTagMinute = Math.max(...[...truth.tagMinutes.keys()].map((k) => Number(k.split('|')[1])));
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

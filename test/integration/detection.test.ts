@@ -14,7 +14,7 @@ import { generate } from '../../sim/generator.js';
 import type { Post } from '../../schemas/post.js';
 import { Metrics } from '../../lib/metrics.js';
 import { startPipeline } from '../../app/pipeline.js';
-import { detectPosts } from '../../processors/detect.js';
+import { DEFAULT_LATENESS_MS, detectPosts } from '../../processors/detect.js';
 import { decodeEvent } from '../../schemas/events-codec.js';
 import type { AlertEvent, DetectionEvent } from '../../schemas/events.js';
 import { sign } from '../../sinks/webhook.js';
@@ -39,7 +39,7 @@ describe('detection through Kafka', () => {
       ],
     })];
     const all = [...posts, ...closingPosts(posts.reduce((m, p) => Math.max(m, p.created_at), 0))];
-    const expected = [...detectPosts(all, { latenessMs: 30_000, watches })];
+    const expected = [...detectPosts(all, { latenessMs: DEFAULT_LATENESS_MS, watches })];
     expect(expected.filter((e) => e.type === 'trend' && e.state === 'started').map((e) => (e as { hashtag: string }).hashtag).sort())
       .toEqual(expect.arrayContaining(['bahnchaos', 'glatteis']));
     expect(expected.some((e) => e.type === 'alert' && e.state === 'opened' && e.watch === 'deutsche-bahn')).toBe(true);
@@ -84,10 +84,10 @@ describe('detection through Kafka', () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'backtest-'));
       writeFileSync(path.join(dir, 'watches.json'), JSON.stringify(watches));
       const range = { from: START - 60 * M, to: START + 200 * M, config };
-      await runDetect({ range, output: path.join(dir, 'events.ndjson'), watches: path.join(dir, 'watches.json'), latenessMs: 30_000 });
+      await runDetect({ range, output: path.join(dir, 'events.ndjson'), watches: path.join(dir, 'watches.json'), latenessMs: DEFAULT_LATENESS_MS });
       const backtest = readFileSync(path.join(dir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       expect(backtest).toEqual(JSON.parse(JSON.stringify(expected)));
-      await runDetect({ range, output: path.join(dir, 'strict.ndjson'), watches: path.join(dir, 'watches.json'), latenessMs: 30_000, minSeverity: 6 });
+      await runDetect({ range, output: path.join(dir, 'strict.ndjson'), watches: path.join(dir, 'watches.json'), latenessMs: DEFAULT_LATENESS_MS, minSeverity: 6 });
       const strict = readFileSync(path.join(dir, 'strict.ndjson'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
       expect(strict.filter((e) => e.type === 'alert').length).toBeLessThan(expected.filter((e) => e.type === 'alert').length);
 

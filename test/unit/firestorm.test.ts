@@ -49,9 +49,9 @@ class Feed {
     }
   }
 
-  storm(minutes: number, perMinute: number, negativeShare: number): void {
+  storm(minutes: number, perMinute: number, negativeShare: number, toxicShare = negativeShare / 2): void {
     for (let i = 0; i < minutes; i++) {
-      this.minute(Array.from({ length: perMinute }, (_, k) => ({ negative: k < perMinute * negativeShare, toxic: k < perMinute * negativeShare / 2 })));
+      this.minute(Array.from({ length: perMinute }, (_, k) => ({ negative: k < perMinute * negativeShare, toxic: k < perMinute * toxicShare })));
     }
   }
 
@@ -104,6 +104,17 @@ describe('firestorm baselines', () => {
     const f = new Feed();
     f.storm(6 * 60, 4, 0.9); // four posts a minute, 90 % negative, from the start
     expect(f.negative).toBeGreaterThan(0.85);
+    expect(f.alerts).toEqual([]);
+  });
+
+  it('follows a lasting step-up of everyday complaints (a post every 3 minutes to 3 a minute, two thirds negative) without alerting', () => {
+    const f = new Feed();
+    f.quiet(120, 3, 5);
+    const before = f.d.baseline(watch.id)!;
+    f.storm(180, 3, 0.67, 0); // complaints, not insults
+    const after = f.d.baseline(watch.id)!;
+    expect(after.level / before.level).toBeGreaterThan(5); // the true step is 9x
+    expect(after.negative).toBeGreaterThan(0.55);
     expect(f.alerts).toEqual([]);
   });
 

@@ -359,3 +359,39 @@ describe('throughput', () => {
     expect(n).toBeGreaterThan(250_000);
   }, 300_000); // a busy machine must not fail it: timing is printed, never decisive
 });
+
+describe('what fooled the detectors (issue 18)', () => {
+  const base: GeneratorOptions = { seed: 31, start: START, minutes: 90, postsPerMinute: 600, rhythm: false, watches: [db, telekom] };
+
+  it('surges a busy background tag to `factor` times its rate, from established accounts, and labels it an organic trend', () => {
+    const o: GeneratorOptions = { ...base, events: [{ kind: 'surge', rank: 2, factor: 3, at: START + 45 * MIN, rampMinutes: 1, durationMinutes: 45 }] };
+    const tag = backgroundTags(o)[2]!;
+    expect(labelsFor(o).trends).toEqual([{ hashtag: tag, onset: '2026-11-27T09:45:00Z', inauthentic: false }]);
+    const posts = all(o);
+    const before = posts.filter((p) => p.hashtags.includes(tag) && p.created_at < START + 45 * MIN).length / 45;
+    const during = posts.filter((p) => p.hashtags.includes(tag) && p.created_at >= START + 55 * MIN && p.created_at < START + 65 * MIN).length / 10;
+    expect(before).toBeGreaterThan(10); // already busy
+    expect(during / before).toBeGreaterThan(2.4);
+    expect(during / before).toBeLessThan(3.6);
+    const ids = posts.filter((p) => p.hashtags.includes(tag)).map((p) => p.author.id);
+    expect(ids.every((id) => /^s31-u\d+$/.test(id))).toBe(true); // background accounts only
+  });
+
+  it('makes an established burst of ordinary texts by known accounts, and a firestorm of given real texts addressed to the watch', () => {
+    const texts = ['RT @someone: this is a real text one', '@a @b real text two &amp; more', 'real text three'];
+    const o: GeneratorOptions = { ...base, events: [
+      { kind: 'burst', tag: 'Stadtrat', at: START + 10 * MIN, peakPerMinute: 60, rampMinutes: 5, durationMinutes: 30, established: true },
+      { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 50 * MIN, peakPerMinute: 30, rampMinutes: 5, durationMinutes: 30, texts },
+    ] };
+    const posts = all(o);
+    const burst = posts.filter((p) => p.hashtags.includes('stadtrat'));
+    expect(burst.length).toBeGreaterThan(500);
+    expect(burst.every((p) => /^s31-u\d+$/.test(p.author.id))).toBe(true);
+    expect(burst.some((p) => /Wahnsinn|Breaking|Gänsehaut|Wow, what|Goosebumps/.test(p.text))).toBe(false);
+    const storm = posts.filter((p) => /real text/.test(p.text));
+    expect(storm.length).toBeGreaterThan(300);
+    expect(new Set(storm.map((p) => p.text.replace(/^@DB_(Bahn|Info) /, '')))).toEqual(new Set(['this is a real text one', 'real text two &amp; more', 'real text three']));
+    expect(storm.every((p) => p.lang === 'en' && p.mentions.length === 1 && new WatchMatcher([db]).match(p).watches[0] === 'deutsche-bahn')).toBe(true);
+    expect(labelsFor(o).firestorms).toEqual([{ watch: 'deutsche-bahn', onset: '2026-11-27T09:50:00Z' }]);
+  });
+});
