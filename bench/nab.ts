@@ -95,7 +95,6 @@ function* seriesPosts(s: NabSeries, seed: number, k: number, cdf: Float64Array):
   // Each ticker ranks the pool its own way (a multiplier coprime to the pool size): different heavy hitters per ticker.
   const mult = [7919, 104_729, 15_485_863, 2_750_159, 86_028_121, 179_424_673][k % 6]!;
   const offset = Math.floor(rnd() * NAB_AUTHORS);
-  const authors = new Map<number, Post['author']>();
   let n = 0;
   for (let b = 0; b < s.times.length; b++) {
     const offsets: number[] = [];
@@ -104,8 +103,8 @@ function* seriesPosts(s: NabSeries, seed: number, k: number, cdf: Float64Array):
     for (const off of offsets) {
       const rank = draw(cdf, rnd());
       const idx = (rank * mult + offset) % NAB_AUTHORS;
-      let a = authors.get(idx);
-      if (!a) { a = author(idx); authors.set(idx, a); }
+      // Rebuilt per post from the index (pure): no cache of a million author objects.
+      const a = author(idx);
       const words: string[] = [];
       const len = 5 + Math.floor(rnd() * 8);
       for (let w = 0; w < len; w++) words.push(WORDS[Math.floor(rnd() * WORDS.length)]!);
