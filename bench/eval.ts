@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const posts: Post[] = [];
     for await (const p of readPosts(path.join(folder, 'posts.ndjson'), { lines: 0 })) posts.push(p);
     const t0 = performance.now();
-    // 60 s: on scenarios with CONTRACTS §5's 2 minutes of disorder it decides exactly what 120 s decides (README, Detection).
+    // 60 s: on scenarios with CONTRACTS §5's 2 minutes of disorder, the same alert and trend episodes as 120 s (README, Detection).
     const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: 60_000, watches: readWatches(path.join(folder, 'watches.json')) })];
     const seconds = (performance.now() - t0) / 1000;
     writeFileSync(path.join(folder, 'detections.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');

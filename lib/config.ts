@@ -52,7 +52,7 @@ export const ConfigSchema = z.object({
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['mastodon'], message: 'every Mastodon source needs its own id' });
   }).prefault({}),
   processor: z.object({
-    latenessMs: z.number().int().min(0).max(10 * 60_000).default(60_000).describe('Allowed lateness: how far behind stream time a post may arrive and still count (60 s decides what 120 s does on 2 minutes of disorder, README Detection)'),
+    latenessMs: z.number().int().min(0).max(10 * 60_000).default(60_000).describe('Allowed lateness: how far behind stream time a post may arrive and still count (60 s: the same alert and trend episodes as 120 s on 2 minutes of disorder, README Detection)'),
     idleMs: z.number().int().min(0).max(60 * 60_000).default(15_000).describe('A posts partition caught up and without input this long stops holding the watermark back until its next post; 0 waits for every partition (env TRENDSTREAM_IDLE_MS)'),
   }).strict().prefault({}),
   sink: z.object({
