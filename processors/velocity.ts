@@ -305,7 +305,9 @@ export class TrendDetector {
       }
       return null;
     }
-    if (velocity < this.c.endVelocity) t.calm++;
+    // Calm: back near the baseline, or too few people left to make a trend at all (on a tag whose
+    // baseline is tiny, one stray post is "twice the expected" and would otherwise keep it trending).
+    if (velocity < this.c.endVelocity || observed < this.c.minAuthors / sens) t.calm++;
     else t.calm = 0;
     if (t.calm >= this.c.endMinutes) {
       const e = this.event(s, d, 'ended', observed, velocity, z);

@@ -36,12 +36,14 @@ const HOSTILE: string[] = JSON.parse(readFileSync(new URL('../fixtures/hostile-s
 
 const watches: Watch[] = EVAL_WATCHES;
 const posts: Post[] = [...generate({
-  seed: 77, start: START, minutes: 40, postsPerMinute: 150, rhythm: false, disorderMs: 10_000, watches,
+  // 100 minutes: a trend ends after an hour without velocity, so #acmeair (minutes 11-15) has ended by the end and the
+  // others, an hour later, still trend, with the Deutsche Bahn firestorm open.
+  seed: 77, start: START, minutes: 100, postsPerMinute: 150, rhythm: false, disorderMs: 10_000, watches,
   events: [
     { kind: 'firestorm', watch: 'acme-air', at: START + 11 * M, peakPerMinute: 120, rampMinutes: 1, durationMinutes: 4 },
-    { kind: 'burst', tag: 'Glatteis', at: START + 14 * M, peakPerMinute: 150, rampMinutes: 2, durationMinutes: 40, lang: 'de' },
-    { kind: 'campaign', tag: 'WahlBetrug', at: START + 16 * M, perMinute: 100, durationMinutes: 40, accounts: 20 },
-    { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 18 * M, peakPerMinute: 150, rampMinutes: 3, durationMinutes: 40, tag: 'Bahnchaos' },
+    { kind: 'burst', tag: 'Glatteis', at: START + 74 * M, peakPerMinute: 150, rampMinutes: 2, durationMinutes: 40, lang: 'de' },
+    { kind: 'campaign', tag: 'WahlBetrug', at: START + 76 * M, perMinute: 100, durationMinutes: 40, accounts: 20 },
+    { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 78 * M, peakPerMinute: 150, rampMinutes: 3, durationMinutes: 40, tag: 'Bahnchaos' },
   ],
 })];
 const all = [...posts, ...closingPosts(Math.max(...posts.map((p) => p.created_at)))];

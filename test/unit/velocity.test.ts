@@ -102,6 +102,22 @@ describe('trend detector', () => {
     expect(spiky.every((m) => m < 2 * 1440)).toBe(true);
   });
 
+  it('ends a trend once its crowd is gone, even on a tag whose baseline is so small that a few stray posts are above it', () => {
+    // #rare: nothing for 10 hours, a burst of 40 authors a minute for 5 minutes, then 4 authors every 15 minutes (twice its tiny expectation).
+    const rate = (m: number) => (m >= 600 && m < 605 ? 40 : m > 605 && m % 15 === 0 ? 4 : 0);
+    const det = new TrendDetector(DEFAULT_TRENDS);
+    const events = [];
+    for (let i = 0; i < 800; i++) {
+      const minute = T0 + i * M;
+      const aggregates = [agg(ALL_KEY, minute, 2000, `all${i}`)];
+      if (rate(i) > 0) aggregates.push(agg('t:rare', minute, rate(i), `rare${i}`));
+      events.push(...det.onMinute({ minute, decidedAt: minute + M, aggregates: aggregates.sort((a, b) => (a.key < b.key ? -1 : 1)) }));
+    }
+    const states = events.filter((e) => e.state !== 'updated').map((e) => [e.state, (Date.parse(e.window_end) - T0) / M]);
+    // Calm from the first minute with fewer than minAuthors in the window (minute 609), ended endMinutes later.
+    expect(states).toEqual([['started', 601], ['ended', 609 + DEFAULT_TRENDS.endMinutes]]);
+  });
+
   it('keeps detailed state for at most its capacity, however many tags it sees', () => {
     const det = new TrendDetector({ ...DEFAULT_TRENDS, capacity: 500 });
     for (let i = 0; i < 60; i++) {
