@@ -3,7 +3,8 @@
 // them, and prints precision, recall, median and p90 delay and false positives per hour; then
 // the real-data part (bench/nab.ts): NAB Twitter volume as posts, `detect` beside a
 // windowed-Gaussian reference. `--scenarios DIR` scores every scenario folder in DIR instead
-// of the generated ones; `--real` / `--no-real` force or skip the real-data part.
+// of the generated ones; `--variant N` scores the hard scenarios drawn anew (onsets, sizes,
+// seeds nothing was tuned on); `--real` / `--no-real` force or skip the real-data part.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ import type { DetectionEvent } from '../schemas/events.js';
 import type { Post } from '../schemas/post.js';
 import { normaliseHashtag } from '../schemas/normalise.js';
 import { quantile, scoreKind, type Score } from './score.js';
-import { scenarios } from './scenarios.js';
+import { hardScenarios, scenarios } from './scenarios.js';
 import { episodesOf, loadNab, nabPosts, scoreNab, totalNab, WindowedGaussian, type NabScore } from './nab.js';
 
 const dir = path.resolve(process.argv.includes('--dir') ? process.argv[process.argv.indexOf('--dir') + 1]! : '.trendstream/eval');
@@ -23,6 +24,9 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
 const foreign = process.argv.includes('--scenarios') ? path.resolve(process.argv[process.argv.indexOf('--scenarios') + 1]!) : undefined;
 const real = process.argv.includes('--real') || (!foreign && !process.argv.includes('--no-real'));
+// `--variant N` (N ≥ 1): the hard scenarios drawn with other onsets, sizes and seeds, which nothing was tuned on.
+const variant = process.argv.includes('--variant') ? Number(process.argv[process.argv.indexOf('--variant') + 1]) : 0;
+if (!Number.isInteger(variant) || variant < 0) throw new Error('--variant must be a whole number ≥ 1');
 const NAB_DIR = fileURLToPath(new URL('../data/nab', import.meta.url));
 
 const fmtMin = (ms: number) => (Number.isNaN(ms) ? '–' : (ms / 60_000).toFixed(1));
@@ -59,7 +63,7 @@ async function scoreFolder(folder: string, name: string, hours?: number): Promis
 /** The project's generated scenarios, written to `dir` and scored. */
 async function generatedRows(): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const sc of scenarios().filter((s) => !only || s.name === only)) {
+  for (const sc of (variant ? hardScenarios(variant) : scenarios()).filter((s) => !only || s.name === only)) {
     const folder = path.join(dir, sc.name);
     writeScenario(folder, sc.opts);
     const labels = JSON.parse(readFileSync(path.join(folder, 'labels.json'), 'utf8')) as Labels;

@@ -44,12 +44,24 @@ export interface TrendConfig {
   tzOffsetMinutes: number;
   /** Multiplies the thresholds down (>1 is more sensitive). */
   sensitivity: number;
+  /**
+   * The sustained path, for tags already busy: a rise too small for `minVelocity` counts when
+   * both halves of the last `2 × windowMinutes` are at least `sustainedVelocity` times the
+   * expectation, the expectation is at least `sustainedMinExpected` authors, and the rise is
+   * `sustainedScore` deviations over counting noise and the tag's learnt spread.
+   */
+  sustainedVelocity: number;
+  sustainedMinExpected: number;
+  sustainedScore: number;
+  /** Minutes of stream before the sustained path may fire: a level shift needs a level. */
+  sustainedWarmupMinutes: number;
 }
 
 export const DEFAULT_TRENDS: TrendConfig = {
   warmupMinutes: 10, windowMinutes: 5, minAuthors: 12, minVelocity: 3, minScore: 7, minLog10P: 8, overdispersion: 0.15,
   endVelocity: 1.5, endMinutes: 60, halfLifeMinutes: 1440, varianceHalfLifeMinutes: 4320, floorShare: 2e-4, capacity: 10_000,
   updateEveryMinutes: 5, tzOffsetMinutes: 60, sensitivity: 1,
+  sustainedVelocity: 1.4, sustainedMinExpected: 30, sustainedScore: 6, sustainedWarmupMinutes: 60,
 };
 
 const HISTORY = 15;
@@ -133,10 +145,13 @@ function profileShare(p: Profile | null, q: number): number {
   return best;
 }
 
+/** One minute of a tag: the rest of the stream's posts and the tag's aggregate (authors sketch, posts, young posts, text signatures). */
+interface Minute { minute: number; total: number; agg: Aggregate | null }
+
 interface TagState {
   tag: string;
-  /** Per-minute history, newest last: authors sketch, posts, young posts, text signatures. */
-  minutes: { minute: number; total: number; agg: Aggregate | null }[];
+  /** Per-minute history, newest last. */
+  minutes: Minute[];
   level: number;
   /** EWM variance of the per-minute share (SigniTrend): the tag's own variability beyond counting noise. */
   variance: number;
@@ -191,7 +206,9 @@ export class TrendDetector {
       // The minute that just left the scoring window joins the baseline: a window never scores against itself.
       const left = s.minutes[s.minutes.length - 1 - this.c.windowMinutes];
       if (left) this.learn(s, left);
-      if (s.minutes.length > HISTORY) s.minutes.shift();
+      // The spread learns a minute only once it has left every window that scores: a rise that
+      // lasts must not widen the tag's spread before the sustained path has seen it.
+      if (s.minutes.length > HISTORY) this.learnSpread(s, s.minutes.shift()!);
       const e = this.score(s, d);
       if (e) events.push(e);
     }
@@ -218,17 +235,25 @@ export class TrendDetector {
     return s;
   }
 
-  /** Folds a minute that left the window into the variance, and into the level unless the tag trends. */
-  private learn(s: TagState, m: { minute: number; total: number; agg: Aggregate | null }): void {
+  /**
+   * Folds a minute that left the oldest scoring window into the variance, trending minutes included,
+   * with a long memory: a tag whose real volume spikes often keeps a wide spread, so its everyday
+   * spikes stop looking like news.
+   */
+  private learnSpread(s: TagState, m: Minute): void {
+    if (m.total <= 0) return;
+    const av = Math.max(this.alphaVar, 1 / Math.max(1, this.decided - HISTORY));
+    const dev = (m.agg?.authors.estimate() ?? 0) / m.total - s.level;
+    s.variance = (1 - av) * (s.variance + av * dev * dev);
+  }
+
+  /** Folds a minute that left the window into the level (unless the tag trends) and the profiles. */
+  private learn(s: TagState, m: Minute): void {
     if (m.total <= 0) return;
     const share = (m.agg?.authors.estimate() ?? 0) / m.total;
     s.weight = s.weight * (1 - this.alpha) + (m.agg?.authors.estimate() ?? 0);
-    // The variance learns from every minute, trending ones included, with a long memory: a tag whose
-    // real volume spikes often keeps a wide spread, so its everyday spikes stop looking like news.
     const a = Math.max(this.alpha, 1 / Math.max(1, this.decided - this.c.windowMinutes));
-    const av = Math.max(this.alphaVar, 1 / Math.max(1, this.decided - this.c.windowMinutes));
     const dev = share - s.level;
-    s.variance = (1 - av) * (s.variance + av * dev * dev);
     if (!s.trending) {
       s.observed++;
       // A bias-corrected EWMA over the stream's minutes (a tag's absence counts as zero share): the plain
@@ -289,7 +314,7 @@ export class TrendDetector {
       // the posts fall short of the velocity a start needs.
       let posts = 0;
       for (let i = Math.max(0, s.minutes.length - w); i < s.minutes.length; i++) posts += s.minutes[i]!.agg?.posts ?? 0;
-      if (1.25 * posts < (this.c.minVelocity / sens) * expected) return null;
+      if (1.25 * posts < (this.c.minVelocity / sens) * expected) return this.sustained(s, d, posts, expected);
     }
     const observed = this.windowAuthors(s, w);
     const velocity = observed / expected;
@@ -303,7 +328,7 @@ export class TrendDetector {
         s.trending = { since: d.minute, calm: 0, lastUpdate: d.minute, inauthentic: this.inauthentic(s), windowStart };
         return this.event(s, d, 'started', observed, velocity, z);
       }
-      return null;
+      return this.sustained(s, d, NaN, expected);
     }
     // Calm: back near the baseline, or too few people left to make a trend at all (on a tag whose
     // baseline is tiny, one stray post is "twice the expected" and would otherwise keep it trending).
@@ -320,6 +345,32 @@ export class TrendDetector {
       return this.event(s, d, 'updated', observed, velocity, z);
     }
     return null;
+  }
+
+  /**
+   * The sustained path: a busy tag whose level has risen by less than `minVelocity` but has stayed
+   * up for two windows. Both windows must be up (a short spike fills only one, or is in the tag's
+   * learnt spread), and the rise over both must stand out from counting noise and that spread; the
+   * overdispersion allowance of the fast path is left out, as it is what persistence over many
+   * minutes of a big count rules out. `recentPosts` is NaN when not yet counted.
+   */
+  private sustained(s: TagState, d: MinuteDecision, recentPosts: number, recentExpected: number): TrendEvent | null {
+    const w = this.c.windowMinutes;
+    const sens = this.c.sensitivity;
+    const need = this.c.sustainedVelocity / sens;
+    if (this.decided <= this.c.sustainedWarmupMinutes || s.minutes.length < 2 * w) return null;
+    if (1.25 * recentPosts < need * recentExpected) return null;
+    const expected = this.expected(s, 2 * w);
+    if (expected < this.c.sustainedMinExpected / sens) return null;
+    const recent = this.windowAuthors(s, w);
+    if (recent < this.c.minAuthors / sens || recent < need * recentExpected) return null;
+    if (this.windowAuthors(s, w, w) < need * (expected - recentExpected)) return null;
+    const observed = this.windowAuthors(s, 2 * w);
+    const z = (observed - expected) / Math.sqrt(expected + this.excess(s, 2 * w) ** 2);
+    if (z < this.c.sustainedScore / sens) return null;
+    const windowStart = d.minute - (2 * w - 1) * MINUTE;
+    s.trending = { since: d.minute, calm: 0, lastUpdate: d.minute, inauthentic: this.inauthentic(s), windowStart };
+    return this.event(s, d, 'started', observed, observed / expected, z);
   }
 
   private inauthentic(s: TagState): boolean {

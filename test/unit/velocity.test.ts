@@ -102,6 +102,26 @@ describe('trend detector', () => {
     expect(spiky.every((m) => m < 2 * 1440)).toBe(true);
   });
 
+  it('trends a busy tag whose level rises by 1.8× and stays up, within 15 minutes; not the same rise for 5 minutes, nor on a small tag', () => {
+    // #busy: 12 authors a minute, 1.8× from minute 300 for 45 minutes; #blip: 12, 1.8× for 5 minutes at 300;
+    // #small: 1 author a minute, 1.8× from 300 for 45 minutes (too few to tell from noise that quickly).
+    const up = (from: number, len: number, base: number) => (m: number) => (m >= from && m < from + len ? 1.8 * base : base);
+    const { events } = run(480, { busy: up(300, 45, 12), blip: up(300, 5, 12), small: up(300, 45, 1) });
+    const started = events.filter((e) => e.state === 'started');
+    expect(started.map((e) => e.hashtag)).toEqual(['busy']);
+    const delay = (Date.parse(started[0]!.window_end) - (T0 + 300 * M)) / M;
+    expect(delay).toBeGreaterThanOrEqual(2 * DEFAULT_TRENDS.windowMinutes); // both windows up: the sustained path
+    expect(delay).toBeLessThanOrEqual(15);
+    expect(started[0]!.velocity).toBeGreaterThan(1.4);
+    expect(started[0]!.velocity).toBeLessThan(DEFAULT_TRENDS.minVelocity);
+  });
+
+  it('raises nothing over a quiet day of busy tags whose share drifts slowly (±30 % over hours)', () => {
+    const tags: Record<string, (m: number) => number> = {};
+    for (let i = 0; i < 20; i++) tags[`busy${i}`] = (m) => (40 / (i + 1)) * (1 + 0.3 * Math.sin((2 * Math.PI * m) / (360 + 37 * i)));
+    expect(run(24 * 60, tags).events).toEqual([]);
+  });
+
   it('ends a trend once its crowd is gone, even on a tag whose baseline is so small that a few stray posts are above it', () => {
     // #rare: nothing for 10 hours, a burst of 40 authors a minute for 5 minutes, then 4 authors every 15 minutes (twice its tiny expectation).
     const rate = (m: number) => (m >= 600 && m < 605 ? 40 : m > 605 && m % 15 === 0 ? 4 : 0);
