@@ -13,7 +13,7 @@ import type { MinuteDecision } from './windows.js';
 import { ALL_KEY, type Aggregate } from '../schemas/counts.js';
 
 export interface TrendConfig {
-  /** Minutes of stream the detector only learns from before the first trend may start. */
+  /** Minutes of stream the detector only learns from before the first trend may start (the spread needs minutes that have left the history). */
   warmupMinutes: number;
   /** Minutes over which the current rate is measured. */
   windowMinutes: number;
@@ -58,7 +58,7 @@ export interface TrendConfig {
 }
 
 export const DEFAULT_TRENDS: TrendConfig = {
-  warmupMinutes: 10, windowMinutes: 5, minAuthors: 12, minVelocity: 3, minScore: 7, minLog10P: 8, overdispersion: 0.15,
+  warmupMinutes: 20, windowMinutes: 5, minAuthors: 12, minVelocity: 3, minScore: 7, minLog10P: 8, overdispersion: 0.15,
   endVelocity: 1.5, endMinutes: 60, halfLifeMinutes: 1440, varianceHalfLifeMinutes: 4320, floorShare: 2e-4, capacity: 10_000,
   updateEveryMinutes: 5, tzOffsetMinutes: 60, sensitivity: 1,
   sustainedVelocity: 1.4, sustainedMinExpected: 30, sustainedScore: 6, sustainedWarmupMinutes: 60,
