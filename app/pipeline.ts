@@ -170,7 +170,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
         if (!stages.has(id)) continue;
         run(new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
-          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100, idleMs: config.processor.idleMs } : {}) }));
+          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100, idleMs: config.processor.idleMs } : { changelog: topics.changelog }) }));
       }
     }
     await Promise.all(starting);

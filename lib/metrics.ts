@@ -22,6 +22,8 @@ export class Metrics {
   readonly erasureRequests: Counter<'kind'>;
   readonly erasureApplied: Counter<'kind'>;
   readonly erasureEntries: Gauge<'kind'>;
+  readonly restoreFallbacks: Counter<'component_id' | 'reason'>;
+  readonly snapshotBytes: Gauge<'component_id'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     const labels = ['component_kind', 'component_id'] as const;
@@ -40,6 +42,8 @@ export class Metrics {
     this.retentionLastSuccess = new Gauge({ name: 'trendstream_retention_last_success_timestamp_seconds', help: 'When retention last completed a run (Unix seconds)', registers: [registry] });
     this.erasureRequests = new Counter({ name: 'trendstream_erasure_requests_total', help: 'Erasure requests written to the erasures topic, by kind (post, author)', labelNames: ['kind'], registers: [registry] });
     this.erasureApplied = new Counter({ name: 'trendstream_erasure_applied_total', help: 'Erasure requests applied to rows already in ClickHouse, by kind', labelNames: ['kind'], registers: [registry] });
+    this.restoreFallbacks = new Counter({ name: 'trendstream_state_restore_fallbacks_total', help: 'Partitions rebuilt by full replay because their snapshot could not be used, by reason', labelNames: ['component_id', 'reason'], registers: [registry] });
+    this.snapshotBytes = new Gauge({ name: 'trendstream_state_snapshot_bytes', help: 'Size of the last state snapshot a processor wrote to its changelog (compressed)', labelNames: ['component_id'], registers: [registry] });
     this.erasureEntries = new Gauge({ name: 'trendstream_erasure_entries', help: 'Erased posts and authors a sink filters, by kind', labelNames: ['kind'], registers: [registry] });
   }
 

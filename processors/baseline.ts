@@ -30,7 +30,17 @@ export class ShareBaseline {
   add(hits: number, posts: number): void { this.hits += hits; this.posts += posts; }
 
   scale(f: number): void { this.hits *= f; this.posts *= f; }
+
+  snapshot(): ShareSnapshot { return { prior: this.prior, priorPosts: this.priorPosts, hits: this.hits, posts: this.posts }; }
+
+  static fromSnapshot(s: ShareSnapshot): ShareBaseline {
+    const b = new ShareBaseline(s.prior, s.priorPosts);
+    b.hits = s.hits;
+    b.posts = s.posts;
+    return b;
+  }
 }
+export interface ShareSnapshot { prior: number; priorPosts: number; hits: number; posts: number }
 
 /**
  * A rate, such as a watch's distinct authors per post of the whole stream: a Gamma posterior,
@@ -53,4 +63,14 @@ export class RateBaseline {
   add(count: number, exposure: number): void { this.count += count; this.exposure += exposure; }
 
   scale(f: number): void { this.count *= f; this.exposure *= f; }
+
+  snapshot(): RateSnapshot { return { prior: this.prior, priorCount: this.priorCount, count: this.count, exposure: this.exposure }; }
+
+  static fromSnapshot(s: RateSnapshot): RateBaseline {
+    const b = new RateBaseline(s.prior, s.priorCount);
+    b.count = s.count;
+    b.exposure = s.exposure;
+    return b;
+  }
 }
+export interface RateSnapshot { prior: number; priorCount: number; count: number; exposure: number }

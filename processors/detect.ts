@@ -4,8 +4,8 @@
 import type { Post } from '../schemas/post.js';
 import type { DetectionEvent } from '../schemas/events.js';
 import { PostIntake } from './intake.js';
-import { DEFAULT_FIRESTORM, FirestormDetector, type FirestormConfig } from './firestorm.js';
-import { DEFAULT_TRENDS, TrendDetector, type TrendConfig } from './velocity.js';
+import { DEFAULT_FIRESTORM, FirestormDetector, type FirestormConfig, type FirestormSnapshot } from './firestorm.js';
+import { DEFAULT_TRENDS, TrendDetector, type TrendConfig, type TrendSnapshot } from './velocity.js';
 import { WatchMatcher, type Watch } from '../schemas/watches.js';
 import { MinuteWindows, type MinuteDecision } from './windows.js';
 
@@ -23,14 +23,24 @@ export interface DetectOptions {
   firestorm?: Partial<FirestormConfig>;
 }
 
+export interface DetectorsSnapshot { trends: TrendSnapshot; firestorms: FirestormSnapshot }
+
 export class Detectors {
   readonly trends: TrendDetector;
   readonly firestorms: FirestormDetector;
 
   /** `watches` is read at every minute, so a changed watch list applies without a restart. */
-  constructor(o: Pick<DetectOptions, 'trends' | 'firestorm'>, watches: () => readonly Watch[]) {
-    this.trends = new TrendDetector({ ...DEFAULT_TRENDS, ...o.trends });
-    this.firestorms = new FirestormDetector(watches, { ...DEFAULT_FIRESTORM, ...o.firestorm });
+  constructor(o: Pick<DetectOptions, 'trends' | 'firestorm'>, watches: () => readonly Watch[], from?: DetectorsSnapshot) {
+    const tc = { ...DEFAULT_TRENDS, ...o.trends };
+    const fc = { ...DEFAULT_FIRESTORM, ...o.firestorm };
+    this.trends = from ? TrendDetector.fromSnapshot(from.trends, tc) : new TrendDetector(tc);
+    this.firestorms = from ? FirestormDetector.fromSnapshot(from.firestorms, watches, fc) : new FirestormDetector(watches, fc);
+  }
+
+  snapshot(): DetectorsSnapshot { return { trends: this.trends.snapshot(), firestorms: this.firestorms.snapshot() }; }
+
+  static fromSnapshot(s: DetectorsSnapshot, o: Pick<DetectOptions, 'trends' | 'firestorm'>, watches: () => readonly Watch[]): Detectors {
+    return new Detectors(o, watches, s);
   }
 
   /** Every event one decided minute produces: trends, then alerts, each sorted by key. */

@@ -6,7 +6,8 @@
 // from minutes normal by the watch's own measure, so neither a watch's first posts nor a
 // storm defines its normal. Pure: driven by MinuteDecisions, identically by stage B and `detect`.
 import { isoSeconds, round, SEVERITY_TEXT, type AlertEvent, type Reason } from '../schemas/events.js';
-import { RateBaseline, ShareBaseline } from './baseline.js';
+import { RateBaseline, ShareBaseline, type RateSnapshot, type ShareSnapshot } from './baseline.js';
+import { bytesOut, minutesIn, minutesOut, u32In, type MinuteEntrySnap } from './snapshot.js';
 import { authenticity, distinctAuthors } from './signals.js';
 import { MINUTE } from './stream-time.js';
 import type { Watch } from '../schemas/watches.js';
@@ -61,7 +62,16 @@ class SeenAuthors {
   has(h: number): boolean {
     return SeenAuthors.bits(h).every((b) => (this.cur[b >>> 5]! | this.prev[b >>> 5]!) & (1 << (b & 31)));
   }
+  snapshot(): SeenSnapshot { return { cur: bytesOut(this.cur), prev: bytesOut(this.prev), added: this.added }; }
+  static fromSnapshot(s: SeenSnapshot): SeenAuthors {
+    const x = new SeenAuthors();
+    x.cur = u32In(s.cur);
+    x.prev = u32In(s.prev);
+    x.added = s.added;
+    return x;
+  }
 }
+interface SeenSnapshot { cur: string; prev: string; added: number }
 
 interface WatchState {
   minutes: { minute: number; total: number; agg: Aggregate | null }[];
@@ -72,6 +82,30 @@ interface WatchState {
   pressure: ShareBaseline;
   seen: SeenAuthors;
   alert: null | { severity: number; opened: number; calm: number; inauthentic: boolean };
+}
+
+interface WatchSnapshot {
+  minutes: MinuteEntrySnap[]; level: RateSnapshot; negative: ShareSnapshot; toxic: ShareSnapshot; pressure: ShareSnapshot;
+  seen: SeenSnapshot; alert: WatchState['alert'];
+}
+export interface FirestormSnapshot { watches: [string, WatchSnapshot][]; decided: number }
+
+/** A watch's state, field by field (a field added to WatchState must be added here and in watchIn; the round-trip test fails otherwise). */
+function watchOut(s: WatchState): WatchSnapshot {
+  const a = s.alert;
+  return {
+    minutes: minutesOut(s.minutes), level: s.level.snapshot(), negative: s.negative.snapshot(), toxic: s.toxic.snapshot(), pressure: s.pressure.snapshot(),
+    seen: s.seen.snapshot(), alert: a && { severity: a.severity, opened: a.opened, calm: a.calm, inauthentic: a.inauthentic },
+  };
+}
+
+function watchIn(s: WatchSnapshot): WatchState {
+  const a = s.alert;
+  return {
+    minutes: minutesIn(s.minutes), level: RateBaseline.fromSnapshot(s.level), negative: ShareBaseline.fromSnapshot(s.negative),
+    toxic: ShareBaseline.fromSnapshot(s.toxic), pressure: ShareBaseline.fromSnapshot(s.pressure), seen: SeenAuthors.fromSnapshot(s.seen),
+    alert: a && { severity: a.severity, opened: a.opened, calm: a.calm, inauthentic: a.inauthentic },
+  };
 }
 
 interface Features {
@@ -95,6 +129,18 @@ export class FirestormDetector {
   baseline(watch: string): { level: number; negative: number; toxic: number; pressure: number; posts: number } | undefined {
     const s = this.state.get(watch);
     return s && { level: s.level.mean, negative: s.negative.mean, toxic: s.toxic.mean, pressure: s.pressure.mean, posts: s.negative.posts };
+  }
+
+  /** Every watch's state in insertion order; config and the watch list are not state. */
+  snapshot(): FirestormSnapshot {
+    return { watches: [...this.state].map(([id, s]) => [id, watchOut(s)]), decided: this.decided };
+  }
+
+  static fromSnapshot(s: FirestormSnapshot, watches: () => readonly Watch[], c: FirestormConfig = DEFAULT_FIRESTORM): FirestormDetector {
+    const d = new FirestormDetector(watches, c);
+    for (const [id, w] of s.watches) d.state.set(id, watchIn(w));
+    d.decided = s.decided;
+    return d;
   }
 
   /** Decides one minute for every watch; returns alert events sorted by watch. */

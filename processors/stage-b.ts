@@ -3,7 +3,9 @@
 // each minute once: its complete aggregates to `minute-aggregates`, and the detectors' trend
 // and alert events to `trends` and `alerts` — exactly once per input batch.
 // State (windows, baselines, open trends and alerts) is a deterministic function of the
-// partition's input: a (re)assigned partition rebuilds it by replaying the committed input.
+// partition's input. It is checkpointed (SNAPSHOTS below) into the changelog topic with the
+// outputs and offsets; a (re)assigned partition restores the newest snapshot and replays only
+// the input after it, or, without a usable one, replays the partition from its start.
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -13,7 +15,10 @@ import { Detectors, type DetectOptions } from './detect.js';
 import { encodeEvent } from '../schemas/events-codec.js';
 import type { Watch } from '../schemas/watches.js';
 import { DEFAULT_TRENDS } from './velocity.js';
-import { MinuteWindows } from './windows.js';
+import { MinuteWindows, type WindowsSnapshot } from './windows.js';
+import { decodeSnapshot, encodeSnapshot, SnapshotVersionError } from './snapshot.js';
+import type { DetectorsSnapshot } from './detect.js';
+import type { Checkpoint } from '../lib/kafka/changelog.js';
 import type { Topics } from '../schemas/topics.js';
 import { ALL_KEY } from '../schemas/counts.js';
 
@@ -28,22 +33,64 @@ export interface StageBOptions {
   metrics: Metrics;
   log: Logger;
   id?: string;
+  snapshots?: Partial<SnapshotPolicy>;
+  /** Wall clock for the snapshot interval (tests pass their own). */
+  now?: () => number;
 }
 
-interface PartitionState { windows: MinuteWindows; detectors: Detectors }
+/**
+ * When stage B checkpoints a partition: after a batch, once `everyRecords` input records came
+ * since the last snapshot (so a takeover replays at most about that many: about a second), or
+ * once `everyMinutes` stream minutes were decided since it and at least `minIntervalMs` passed
+ * (a quiet stream's tail stays a few minutes long; a catch-up through days of history is not
+ * checkpointed every few stream minutes).
+ */
+export interface SnapshotPolicy { everyRecords: number; everyMinutes: number; minIntervalMs: number }
+export const SNAPSHOTS: SnapshotPolicy = { everyRecords: 50_000, everyMinutes: 5, minIntervalMs: 10_000 };
+
+interface StageBState { windows: WindowsSnapshot; detectors: DetectorsSnapshot }
+
+interface PartitionState {
+  windows: MinuteWindows;
+  detectors: Detectors;
+  /** Input records and decided minutes since the last snapshot (the tail a takeover would replay), and its wall time. */
+  records: number;
+  minutes: number;
+  snapshotAt: number;
+}
 
 export class StageB implements PartitionHandler {
   private readonly parts = new Map<number, PartitionState>();
   private readonly id: string;
 
-  constructor(private readonly o: StageBOptions) { this.id = o.id ?? 'stage-b'; }
+  private readonly policy: SnapshotPolicy;
+  private readonly now: () => number;
 
-  restore(partition: number, metadata: string | null): { replayFrom?: string } {
+  constructor(private readonly o: StageBOptions) {
+    this.id = o.id ?? 'stage-b';
+    this.policy = { ...SNAPSHOTS, ...o.snapshots };
+    this.now = o.now ?? Date.now;
+  }
+
+  restore(partition: number, metadata: string | null, checkpoint?: Checkpoint | null): { replayFrom?: string } {
     const capacity = Math.ceil((this.o.detect?.trends?.capacity ?? DEFAULT_TRENDS.capacity) / this.o.partitions);
     const detect = { ...this.o.detect, trends: { ...this.o.detect?.trends, capacity } };
-    this.parts.set(partition, { windows: new MinuteWindows(this.o.latenessMs), detectors: new Detectors(detect, this.o.watches) });
+    const fresh = { records: 0, minutes: 0, snapshotAt: this.now() };
+    if (metadata !== null && checkpoint) {
+      try {
+        const s = decodeSnapshot<StageBState>(checkpoint.state);
+        this.parts.set(partition, { ...fresh, windows: MinuteWindows.fromSnapshot(s.windows, this.o.latenessMs), detectors: Detectors.fromSnapshot(s.detectors, detect, this.o.watches) });
+        this.o.log.info({ partition, from: checkpoint.offset, bytes: checkpoint.state.length }, 'stage B partition assigned: state restored from its snapshot, replaying the input after it');
+        return { replayFrom: checkpoint.offset };
+      } catch (e) {
+        const reason = e instanceof SnapshotVersionError ? 'version' : 'corrupt';
+        this.o.metrics.restoreFallbacks.inc({ component_id: this.id, reason });
+        this.o.log.warn({ err: e, partition, reason }, 'snapshot not usable: rebuilding the partition by replay from its start');
+      }
+    }
+    this.parts.set(partition, { ...fresh, windows: new MinuteWindows(this.o.latenessMs), detectors: new Detectors(detect, this.o.watches) });
     this.o.log.info({ partition, replay: metadata !== null }, 'stage B partition assigned');
-    // Anything committed before: rebuild windows and detector state from the partition's start.
+    // Committed before, without a usable snapshot: rebuild windows and detector state from the partition's start.
     return metadata !== null ? { replayFrom: '0' } : {};
   }
 
@@ -51,16 +98,31 @@ export class StageB implements PartitionHandler {
     this.run(partition, messages, false);
   }
 
+  /** The partition's whole state, as the changelog keeps it. */
+  snapshot(partition: number): Buffer {
+    const { windows, detectors } = this.parts.get(partition)!;
+    const state: StageBState = { windows: windows.snapshot(), detectors: detectors.snapshot() };
+    return encodeSnapshot(state);
+  }
+
   release(partition: number): void { this.parts.delete(partition); }
 
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
     const out = this.run(partition, messages, true);
+    const st = this.parts.get(partition)!;
+    const p = this.policy;
+    if (st.records >= p.everyRecords || (st.minutes >= p.everyMinutes && this.now() - st.snapshotAt >= p.minIntervalMs)) {
+      Object.assign(st, { records: 0, minutes: 0, snapshotAt: this.now() });
+      return { messages: out, metadata: 'v1', snapshot: this.snapshot(partition) };
+    }
     return { messages: out, metadata: 'v1' };
   }
 
   /** Applies a batch; decides minutes as each progress marker passes them, so batching never changes a result. */
   private run(partition: number, messages: KafkaMessage[], emit: boolean): BatchOutput['messages'] {
-    const { windows: w, detectors } = this.parts.get(partition)!;
+    const st = this.parts.get(partition)!;
+    const { windows: w, detectors } = st;
+    st.records += messages.length;
     const minutes: Message[] = [];
     const trends: Message[] = [];
     const alerts: Message[] = [];
@@ -73,6 +135,7 @@ export class StageB implements PartitionHandler {
       if ('partial' in r) { w.add(r.partial); continue; }
       w.progress(r.progress.source, r.progress.sources, r.progress.stream_time);
       for (const d of w.decide()) {
+        st.minutes++;
         const events = detectors.onDecision(d);
         if (!emit) continue;
         for (const a of d.aggregates) if (a.key !== ALL_KEY) minutes.push({ key: a.key, value: encodeCounts({ partial: a }) });

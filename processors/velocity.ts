@@ -11,6 +11,7 @@ import { authenticity, distinctAuthors } from './signals.js';
 import { MINUTE } from './stream-time.js';
 import type { MinuteDecision } from './windows.js';
 import { ALL_KEY, type Aggregate } from '../schemas/counts.js';
+import { bytesOut, f32In, f64In, i32In, minutesIn, minutesOut, type MinuteEntrySnap } from './snapshot.js';
 
 export interface TrendConfig {
   /** Minutes of stream the detector only learns from before the first trend may start (the spread needs minutes that have left the history). */
@@ -96,6 +97,12 @@ class DecayedCountMin {
     for (let r = 0; r < this.rows.length; r++) min = Math.min(min, this.rows[r]![this.idx(key, r)]!);
     return (min / this.scale) * (1 - this.decay);
   }
+  snapshot(): { rows: string[]; scale: number } { return { rows: this.rows.map(bytesOut), scale: this.scale }; }
+  /** Overwrites this sketch's counters with a snapshot's (same width, depth and decay: they come from the config). */
+  load(s: { rows: string[]; scale: number }): void {
+    s.rows.forEach((r, i) => { this.rows[i]!.set(f64In(r)); });
+    this.scale = s.scale;
+  }
 }
 
 const QUARTER = 15 * MINUTE;
@@ -163,6 +170,36 @@ interface TagState {
   trending: null | { since: number; calm: number; lastUpdate: number; inauthentic: boolean; windowStart: number };
 }
 
+interface TagSnapshot {
+  tag: string; minutes: MinuteEntrySnap[]; level: number; variance: number; observed: number;
+  profile: { day: string; dayAt: string; week: string; weekAt: string } | null;
+  quarter: Quarter; weight: number; trending: TagState['trending'];
+}
+export interface TrendSnapshot {
+  tags: TagSnapshot[]; prior: { rows: string[]; scale: number }; decided: number; totals: number[]; evicted: boolean;
+}
+
+/** A tag's state, field by field (a field added to TagState must be added here and in tagIn; the round-trip test fails otherwise). */
+function tagOut(s: TagState): TagSnapshot {
+  const p = s.profile;
+  return {
+    tag: s.tag, minutes: minutesOut(s.minutes), level: s.level, variance: s.variance, observed: s.observed,
+    profile: p && { day: bytesOut(p.day), dayAt: bytesOut(p.dayAt), week: bytesOut(p.week), weekAt: bytesOut(p.weekAt) },
+    quarter: { q: s.quarter.q, sum: s.quarter.sum, n: s.quarter.n }, weight: s.weight,
+    trending: s.trending && { since: s.trending.since, calm: s.trending.calm, lastUpdate: s.trending.lastUpdate, inauthentic: s.trending.inauthentic, windowStart: s.trending.windowStart },
+  };
+}
+
+function tagIn(s: TagSnapshot): TagState {
+  const p = s.profile;
+  return {
+    tag: s.tag, minutes: minutesIn(s.minutes), level: s.level, variance: s.variance, observed: s.observed,
+    profile: p && { day: f32In(p.day), dayAt: i32In(p.dayAt), week: f32In(p.week), weekAt: i32In(p.weekAt) },
+    quarter: { q: s.quarter.q, sum: s.quarter.sum, n: s.quarter.n }, weight: s.weight,
+    trending: s.trending && { since: s.trending.since, calm: s.trending.calm, lastUpdate: s.trending.lastUpdate, inauthentic: s.trending.inauthentic, windowStart: s.trending.windowStart },
+  };
+}
+
 export class TrendDetector {
   private readonly tags = new Map<string, TagState>();
   private readonly prior: DecayedCountMin;
@@ -224,6 +261,21 @@ export class TrendDetector {
   }
 
   get tracked(): number { return this.tags.size; }
+
+  /** Everything the detector learnt, tags in insertion order (eviction breaks ties by it). Config is not state: it comes from the options. */
+  snapshot(): TrendSnapshot {
+    return { tags: [...this.tags.values()].map(tagOut), prior: this.prior.snapshot(), decided: this.decided, totals: [...this.totals], evicted: this.evicted };
+  }
+
+  static fromSnapshot(s: TrendSnapshot, c: TrendConfig = DEFAULT_TRENDS): TrendDetector {
+    const d = new TrendDetector(c);
+    for (const t of s.tags) d.tags.set(t.tag, tagIn(t));
+    d.prior.load(s.prior);
+    d.decided = s.decided;
+    d.totals.push(...s.totals);
+    d.evicted = s.evicted;
+    return d;
+  }
 
   private admit(tag: string): TagState {
     const s: TagState = {

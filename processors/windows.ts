@@ -4,6 +4,15 @@
 // Pure: the live stage B and `detect` drive it the same way and get the same decisions.
 import { MINUTE } from './stream-time.js';
 import { type Aggregate, emptyAggregate, mergeInto } from '../schemas/counts.js';
+import { aggIn, aggOut, numIn, numOut } from './snapshot.js';
+
+export interface WindowsSnapshot {
+  open: [number, string[]][];
+  sources: [number, number | string][];
+  expected: number;
+  decidedUpTo: number | string;
+  latePosts: number;
+}
 
 /** A closed minute: every key's complete aggregate, sorted by key. */
 export interface MinuteDecision {
@@ -70,6 +79,25 @@ export class MinuteWindows {
       this.decidedUpTo = next;
     }
     return out;
+  }
+
+  /** Every field, explicitly (open minutes and keys in insertion order): see processors/snapshot.ts. */
+  snapshot(): WindowsSnapshot {
+    return {
+      open: [...this.open].map(([minute, m]) => [minute, [...m.values()].map(aggOut)]),
+      sources: [...this.sources].map(([src, t]) => [src, numOut(t)]),
+      expected: this.expected, decidedUpTo: numOut(this.decidedUpTo), latePosts: this.latePosts,
+    };
+  }
+
+  static fromSnapshot(s: WindowsSnapshot, latenessMs: number): MinuteWindows {
+    const w = new MinuteWindows(latenessMs);
+    for (const [minute, aggs] of s.open) w.open.set(minute, new Map(aggs.map((x) => { const a = aggIn(x); return [a.key, a]; })));
+    for (const [src, t] of s.sources) w.sources.set(src, numIn(t));
+    w.expected = s.expected;
+    w.decidedUpTo = numIn(s.decidedUpTo);
+    w.latePosts = s.latePosts;
+    return w;
   }
 
   /** Number of open (key, minute) buckets: for the memory gauge. */

@@ -10,6 +10,8 @@ export interface Topics {
   alerts: string;
   /** Erasure requests (compacted: one record per erased post or author, kept forever). */
   erasures: string;
+  /** Stage B's state snapshots (compacted: the newest snapshot per partition and chunk, see lib/kafka/changelog.ts). */
+  changelog: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -22,5 +24,6 @@ export function topicNames(prefix: string): Topics {
     trends: `${prefix}trends`,
     alerts: `${prefix}alerts`,
     erasures: `${prefix}erasures`,
+    changelog: `${prefix}stage-b-changelog`,
   };
 }

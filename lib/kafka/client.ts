@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { topicNames, type Topics } from '../../schemas/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelog.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -69,6 +70,10 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
     { topic: t.alerts, numPartitions: 3 },
     // One partition: requests are rare, and every sink reads all of them in order.
     { topic: t.erasures, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+    // Stage B's snapshots, partition = hashtag-counts partition. Compacted to the newest snapshot per
+    // chunk; hourly segments, since the active segment is never compacted.
+    { topic: t.changelog, numPartitions: cfg.countsPartitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' },
+      { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) }, { name: 'segment.ms', value: String(3_600_000) }] },
   ];
   const have = new Set(await admin.listTopics());
   const missing = want.filter((w) => !have.has(w.topic)).map((w) => ({ ...w, replicationFactor: -1 }));

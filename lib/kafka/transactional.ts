@@ -2,13 +2,15 @@
 // since KIP-447: one transactional producer per worker; the outputs of every partition's batch
 // in a fetch and their input offsets commit in one transaction, with the group generation, so
 // a previous owner that missed a rebalance is fenced by the coordinator. Per-partition state is
-// restored from the offset commit's metadata on assignment.
+// restored from the offset commit's metadata on assignment, or from a snapshot in a compacted
+// changelog topic (written in the same transaction) plus the input after it.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import { exitOnFatalCrash, trackLag } from './client.js';
 import { committedOffsets, sendOffsets, type GroupMember } from './kip447.js';
 import { assertExactlyOnceReady } from './replacements.js';
+import { CheckpointError, checkpointRecords, readCheckpoint, splitPointer, withPointer, type Checkpoint, type CheckpointPointer } from './changelog.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 
@@ -16,15 +18,22 @@ export interface BatchOutput {
   messages: { topic: string; messages: Message[] }[];
   /** Saved with the offset commit and handed to `restore` after a restart or rebalance. */
   metadata: string;
+  /**
+   * The partition's whole state after this batch, when the handler takes a checkpoint: written
+   * to the changelog topic in the same transaction, and handed to `restore` after a takeover.
+   */
+  snapshot?: Buffer;
 }
 
 export interface PartitionHandler {
   /**
    * Called before the first batch of a partition this instance was (re)assigned; `metadata`
    * is null on a fresh group. May return an earlier offset from which the input must be
-   * re-read (through `replay`) to rebuild state that the metadata does not hold.
+   * re-read (through `replay`) to rebuild state that the metadata does not hold. `checkpoint`
+   * is the newest snapshot of the partition's state (with a changelog topic configured), or
+   * null when there is none or it could not be read.
    */
-  restore(partition: number, metadata: string | null): { replayFrom?: string };
+  restore(partition: number, metadata: string | null, checkpoint?: Checkpoint | null): { replayFrom?: string };
   /** Rebuilds state from input that was already processed and committed; emits nothing. */
   replay?(partition: number, messages: KafkaMessage[]): void;
   /** Transforms one batch of one partition. Must not throw for bad records (route them to a DLQ). */
@@ -53,6 +62,8 @@ export interface TransactionalWorkerOptions {
   maxWaitMs?: number;
   /** Report an assigned partition idle (`handler.idle`) once it is caught up and has had no input for this long; 0 never. */
   idleMs?: number;
+  /** The compacted topic the handler's snapshots go to (partition = input partition); none: state is rebuilt from metadata and replay only. */
+  changelog?: string;
 }
 
 /** A partition this instance took over, from the offset its previous owner's last transaction committed. */
@@ -61,8 +72,10 @@ interface Claim {
   committed: bigint;
   /** While re-reading committed input to rebuild state: the offset where that replay ends. */
   replayUntil?: bigint;
-  /** The metadata committed with `committed`. */
+  /** The metadata committed with `committed` (with the changelog pointer). */
   metadata: string;
+  /** Where the partition's newest committed snapshot lies in the changelog. */
+  pointer?: CheckpointPointer;
 }
 
 /**
@@ -229,11 +242,29 @@ export class TransactionalWorker {
       const offsets = await committedOffsets(admin, this.o.groupId, this.o.topic, () => this.assigned.has(partition));
       if (!this.assigned.has(partition)) return null;
       const committed = offsets.find((x) => x.partition === partition);
-      const r = this.o.handler.restore(partition, committed?.metadata || null);
-      const claim: Claim = { committed: BigInt(committed?.offset ?? '-1'), metadata: committed?.metadata ?? '' };
+      const { metadata, pointer } = this.o.changelog ? splitPointer(committed?.metadata ?? '') : { metadata: committed?.metadata ?? '', pointer: undefined };
+      const checkpoint = pointer ? await this.checkpoint(partition, pointer) : null;
+      if (!this.assigned.has(partition)) return null;
+      const r = this.o.handler.restore(partition, committed?.metadata ? metadata : null, checkpoint);
+      const claim: Claim = { committed: BigInt(committed?.offset ?? '-1'), metadata: committed?.metadata ?? '', pointer };
       this.claims.set(partition, claim);
       return r?.replayFrom && BigInt(r.replayFrom) < claim.committed ? { claim, replayFrom: r.replayFrom } : { claim };
     } finally { await admin.disconnect().catch(() => {}); }
+  }
+
+  /** The snapshot a pointer names, or null (logged and counted) when it cannot be read: the handler then replays. */
+  private async checkpoint(partition: number, pointer: CheckpointPointer): Promise<Checkpoint | null> {
+    const t0 = performance.now();
+    try {
+      const c = await readCheckpoint(this.kafka, this.o.changelog!, partition, pointer);
+      this.o.log.info({ partition, offset: c.offset, bytes: c.state.length, ms: Math.round(performance.now() - t0) }, 'snapshot read from the changelog');
+      return c;
+    } catch (e) {
+      const reason = e instanceof CheckpointError ? e.code : 'kafka';
+      this.o.log.warn({ err: e, partition, pointer }, 'snapshot unreadable: rebuilding the partition by replay');
+      this.o.metrics.restoreFallbacks.inc({ component_id: this.o.id, reason });
+      return null;
+    }
   }
 
   private async batch({ batch: b, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -319,9 +350,25 @@ export class TransactionalWorker {
       ...idle.map((r) => ({ partition: r.partition, offset: r.offset, metadata: r.metadata }))];
     let tx: Transaction | null = null;
     const t0 = performance.now();
+    const pointers = new Map<Pending, CheckpointPointer>();
     try {
       tx = await (await this.transactional()).transaction();
       if (topicMessages.length) await tx.sendBatch({ topicMessages });
+      // Snapshots: one request per chunk (a request's records to one partition form one batch, which max.message.bytes bounds).
+      for (const p of txn) {
+        if (!p.out.snapshot || !this.o.changelog) continue;
+        const { chunks, manifest } = checkpointRecords(p.partition, String(p.next), p.out.snapshot);
+        let first: string | undefined;
+        for (const m of [...chunks, manifest]) {
+          const [r] = await tx.send({ topic: this.o.changelog, messages: [m] });
+          first ??= r!.baseOffset!;
+          if (m === manifest) pointers.set(p, { first, manifest: r!.baseOffset! });
+        }
+      }
+      for (const part of partitions) {
+        const p = txn.find((x) => x.partition === part.partition);
+        if (p && this.o.changelog) part.metadata = withPointer(part.metadata, pointers.get(p) ?? p.claim.pointer);
+      }
       await sendOffsets(tx, this.o.groupId, [{ topic: this.o.topic, partitions }], member);
       await tx.commit();
       this.o.metrics.transactionSeconds.observe({ component_id: this.o.id }, (performance.now() - t0) / 1000);
@@ -341,7 +388,9 @@ export class TransactionalWorker {
     }
     for (const p of txn) {
       p.claim.committed = p.next;
-      p.claim.metadata = p.out.metadata;
+      p.claim.pointer = pointers.get(p) ?? p.claim.pointer;
+      if (p.out.snapshot && pointers.has(p)) this.o.metrics.snapshotBytes.set({ component_id: `${this.o.id}-${p.partition}` }, p.out.snapshot.length);
+      p.claim.metadata = this.o.changelog ? withPointer(p.out.metadata, p.claim.pointer) : p.out.metadata;
       p.settle(true);
     }
     for (const r of idle) this.o.log.debug({ partition: r.partition }, 'partition caught up and quiet: progress reported');
