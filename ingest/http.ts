@@ -8,7 +8,8 @@ import { InvalidPostError, toPost, type OnLimit, type Post } from '../schemas/po
 import type { PostProducer } from './producer.js';
 import type { Rejected } from '../schemas/dlq.js';
 
-export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number }
+/** `open`: with no token configured, accept every request (--insecure-no-auth); otherwise no token means no request is accepted. */
+export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number; open?: boolean }
 
 /** A body with more posts (lines or array items) than the limit: answered 413 as a whole. */
 export class TooManyPostsError extends Error {
@@ -21,9 +22,12 @@ export class TooManyPostsError extends Error {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Compares a presented bearer token with every accepted one in constant time. */
-export function tokenAccepted(header: string | undefined, tokens: readonly Buffer[]): boolean {
-  if (tokens.length === 0) return true;
+/**
+ * Compares a presented bearer token with every accepted one in constant time. With no token
+ * configured only `open` (the explicit --insecure-no-auth) accepts: an empty list is closed.
+ */
+export function tokenAccepted(header: string | undefined, tokens: readonly Buffer[], open = false): boolean {
+  if (tokens.length === 0) return open;
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   const presented = digest(m?.[1] ?? '');
   let ok = false;
@@ -110,7 +114,7 @@ export function registerIngest(app: FastifyInstance, producer: PostProducer, met
   const parse = (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
   app.addContentTypeParser(['application/x-ndjson', 'application/json', 'text/plain', 'application/jsonl'], { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, parse);
   app.post('/v1/posts', { bodyLimit: opts.maxBodyBytes }, async (req, reply) => {
-    if (!tokenAccepted(req.headers.authorization, tokens)) {
+    if (!tokenAccepted(req.headers.authorization, tokens, opts.open)) {
       reply.code(401).header('www-authenticate', 'Bearer');
       return { error: 'unauthorized', message: 'missing or wrong bearer token' };
     }
