@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
     maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
     maxLineBytes: z.number().int().positive().default(256 * 1024),
     maxLines: z.number().int().positive().max(1_000_000).default(10_000).describe('Posts (NDJSON lines or array items) one request may hold; more is answered 413 as a whole'),
+    minCreatedAt: z.string().refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), 'must be a time like 2000-01-01T00:00:00Z').default('2000-01-01T00:00:00Z')
+      .describe('Earliest created_at accepted (env TRENDSTREAM_MIN_CREATED_AT); an older post is rejected with reason past_timestamp'),
     mastodon: z.array(MastodonOptionsSchema).default([]).describe('Mastodon streaming sources (env TRENDSTREAM_MASTODON_URL, _TOKEN, _STREAM); run each in one ingest replica only'),
     jetstream: JetstreamOptionsSchema.optional().describe('Bluesky Jetstream source (env TRENDSTREAM_JETSTREAM_URL, TRENDSTREAM_JETSTREAM_WANTED_DIDS)'),
   }).strict().superRefine((o, ctx) => {
@@ -92,6 +94,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('clickhouse', 'retention', perTable(env.TRENDSTREAM_RETENTION_DAYS));
   set('ingest', 'port', int(env.TRENDSTREAM_INGEST_PORT));
   set('ingest', 'tokens', list(env.TRENDSTREAM_INGEST_TOKENS));
+  set('ingest', 'minCreatedAt', env.TRENDSTREAM_MIN_CREATED_AT || undefined);
   if (env.TRENDSTREAM_MASTODON_URL) set('ingest', 'mastodon', [{ url: env.TRENDSTREAM_MASTODON_URL, token: env.TRENDSTREAM_MASTODON_TOKEN ?? '', ...(env.TRENDSTREAM_MASTODON_STREAM ? { stream: env.TRENDSTREAM_MASTODON_STREAM } : {}) }]);
   if (env.TRENDSTREAM_JETSTREAM_URL) set('ingest', 'jetstream', { url: env.TRENDSTREAM_JETSTREAM_URL, ...(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS ? { wantedDids: list(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS) } : {}) });
   set('processor', 'latenessMs', int(env.TRENDSTREAM_LATENESS_MS));

@@ -9,7 +9,7 @@ import type { PostProducer } from './producer.js';
 import type { Rejected } from '../schemas/dlq.js';
 
 /** `open`: with no token configured, accept every request (--insecure-no-auth); otherwise no token means no request is accepted. */
-export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number; open?: boolean }
+export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number; minCreatedAt?: string; open?: boolean }
 
 /** A body with more posts (lines or array items) than the limit: answered 413 as a whole. */
 export class TooManyPostsError extends Error {
@@ -44,7 +44,7 @@ export interface ParsedBatch { posts: Post[]; rejected: Rejected[]; lines: numbe
  * whole, TooManyPostsError (before validating anything) when it holds more than `maxLines` posts:
  * each rejected line keeps a copy, a reason and a dead letter, so an unbounded count is unbounded memory.
  */
-export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?: number; now?: number; source?: string; onLimit?: OnLimit }): ParsedBatch {
+export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?: number; now?: number; source?: string; onLimit?: OnLimit; minCreatedAt?: number }): ParsedBatch {
   const maxLines = opts.maxLines ?? Infinity;
   const now = opts.now ?? Date.now();
   const source = opts.source ?? 'http';
@@ -59,7 +59,7 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?:
     if (!Array.isArray(arr)) throw new InvalidPostError('invalid_json', 'body is neither NDJSON nor a JSON array');
     if (arr.length > maxLines) throw new TooManyPostsError(maxLines);
     arr.forEach((item, i) => {
-      try { posts.push(toPost(item, now, opts.onLimit)); } catch (e) {
+      try { posts.push(toPost(item, now, opts.onLimit, opts.minCreatedAt)); } catch (e) {
         const err = e as InvalidPostError;
         rejected.push({ raw: JSON.stringify(item) ?? 'undefined', code: err.code ?? 'invalid_post', reason: err.message, source, line: i + 1 });
       }
@@ -85,7 +85,7 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?:
     try { text = utf8.decode(bytes); } catch { reject('invalid_encoding', 'line is not valid UTF-8'); continue; }
     let obj: unknown;
     try { obj = JSON.parse(text); readable++; } catch (e) { reject('invalid_json', `not valid JSON: ${(e as Error).message}`); continue; }
-    try { posts.push(toPost(obj, now, opts.onLimit)); } catch (e) {
+    try { posts.push(toPost(obj, now, opts.onLimit, opts.minCreatedAt)); } catch (e) {
       const err = e as InvalidPostError;
       reject(err.code ?? 'invalid_post', err.message);
     }
@@ -111,6 +111,7 @@ function countLines(body: Buffer, limit: number): number {
 /** Registers POST /v1/posts on `app`. */
 export function registerIngest(app: FastifyInstance, producer: PostProducer, metrics: Metrics, opts: HttpSourceOptions): void {
   const tokens = opts.tokens.map(digest);
+  const minCreatedAt = opts.minCreatedAt === undefined ? undefined : Date.parse(opts.minCreatedAt);
   const parse = (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
   app.addContentTypeParser(['application/x-ndjson', 'application/json', 'text/plain', 'application/jsonl'], { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, parse);
   app.post('/v1/posts', { bodyLimit: opts.maxBodyBytes }, async (req, reply) => {
@@ -122,7 +123,7 @@ export function registerIngest(app: FastifyInstance, producer: PostProducer, met
     if (!Buffer.isBuffer(body)) { reply.code(415); return { error: 'unsupported_media_type', message: 'send application/x-ndjson or application/json' }; }
     let batch: ParsedBatch;
     try {
-      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes, maxLines: opts.maxLines, onLimit: (limit, n) => metrics.limitDropped.inc({ limit }, n) });
+      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes, maxLines: opts.maxLines, minCreatedAt, onLimit: (limit, n) => metrics.limitDropped.inc({ limit }, n) });
     } catch (e) {
       if (e instanceof TooManyPostsError) {
         metrics.discarded.inc({ component_kind: 'source', component_id: 'http', reason: 'too_many_posts' });
