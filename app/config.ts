@@ -1,6 +1,7 @@
 // One configuration schema for every component: zod with defaults and a
 // description per field, unknown keys rejected, filled from a JSON file and environment
 // variables, validated before anything connects. Errors name the field and the fix.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_LATENESS_MS } from '../processors/detect.js';
@@ -11,16 +12,20 @@ import { MastodonOptionsSchema } from '../ingest/mastodon.js';
 import { ApiConfigSchema } from '../serve/api.js';
 
 const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1).default('127.0.0.1');
 
 export const ConfigSchema = z.object({
   kafka: KafkaConfigSchema.prefault({}),
   clickhouse: ClickHouseConfigSchema.prefault({}),
   ingest: z.object({
     port: port.default(8080).describe('HTTP port of POST /v1/posts (env TRENDSTREAM_INGEST_PORT)'),
-    tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]).describe('Accepted bearer tokens (env TRENDSTREAM_INGEST_TOKENS, comma-separated); empty disables auth'),
+    host: host.describe('Address POST /v1/posts listens on (env TRENDSTREAM_INGEST_HOST); 0.0.0.0 to serve other hosts, as in a container'),
+    tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]).describe('Accepted bearer tokens (env TRENDSTREAM_INGEST_TOKENS, comma-separated); `trendstream ingest` refuses to start without one unless insecureNoAuth'),
     maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
     maxLineBytes: z.number().int().positive().default(256 * 1024),
     maxLines: z.number().int().positive().max(1_000_000).default(10_000).describe('Posts (NDJSON lines or array items) one request may hold; more is answered 413 as a whole'),
+    minCreatedAt: z.string().refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), 'must be a time like 2000-01-01T00:00:00Z').default('2000-01-01T00:00:00Z')
+      .describe('Earliest created_at accepted (env TRENDSTREAM_MIN_CREATED_AT); an older post is rejected with reason past_timestamp'),
     mastodon: z.array(MastodonOptionsSchema).default([]).describe('Mastodon streaming sources (env TRENDSTREAM_MASTODON_URL, _TOKEN, _STREAM); run each in one ingest replica only'),
     jetstream: JetstreamOptionsSchema.optional().describe('Bluesky Jetstream source (env TRENDSTREAM_JETSTREAM_URL, TRENDSTREAM_JETSTREAM_WANTED_DIDS)'),
   }).strict().superRefine((o, ctx) => {
@@ -48,7 +53,9 @@ export const ConfigSchema = z.object({
   api: ApiConfigSchema.prefault({}),
   http: z.object({
     port: port.default(9464).describe('Port of /metrics, /healthz, /readyz (env TRENDSTREAM_HTTP_PORT)'),
+    host: host.describe('Address that port listens on (env TRENDSTREAM_HTTP_HOST); 0.0.0.0 for a scraper on other hosts'),
   }).strict().prefault({}),
+  insecureNoAuth: z.boolean().default(false).describe('Serve ingest and the query API without tokens (env TRENDSTREAM_INSECURE_NO_AUTH=1, flag --insecure-no-auth); for a laptop only: anyone who reaches the port may post, erase and change watches'),
   shutdownMs: z.number().int().positive().default(15_000).describe('Deadline for a graceful stop on SIGTERM'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('env LOG_LEVEL'),
 }).strict();
@@ -87,6 +94,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('clickhouse', 'retention', perTable(env.TRENDSTREAM_RETENTION_DAYS));
   set('ingest', 'port', int(env.TRENDSTREAM_INGEST_PORT));
   set('ingest', 'tokens', list(env.TRENDSTREAM_INGEST_TOKENS));
+  set('ingest', 'minCreatedAt', env.TRENDSTREAM_MIN_CREATED_AT || undefined);
   if (env.TRENDSTREAM_MASTODON_URL) set('ingest', 'mastodon', [{ url: env.TRENDSTREAM_MASTODON_URL, token: env.TRENDSTREAM_MASTODON_TOKEN ?? '', ...(env.TRENDSTREAM_MASTODON_STREAM ? { stream: env.TRENDSTREAM_MASTODON_STREAM } : {}) }]);
   if (env.TRENDSTREAM_JETSTREAM_URL) set('ingest', 'jetstream', { url: env.TRENDSTREAM_JETSTREAM_URL, ...(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS ? { wantedDids: list(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS) } : {}) });
   set('processor', 'latenessMs', int(env.TRENDSTREAM_LATENESS_MS));
@@ -94,7 +102,11 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('api', 'readTokens', list(env.TRENDSTREAM_API_READ_TOKENS));
   set('api', 'adminTokens', list(env.TRENDSTREAM_API_ADMIN_TOKENS));
   set('api', 'watchesFile', env.TRENDSTREAM_WATCHES_FILE || undefined);
+  set('api', 'port', int(env.TRENDSTREAM_API_PORT));
+  set('api', 'host', env.TRENDSTREAM_API_HOST || undefined);
   set('http', 'port', int(env.TRENDSTREAM_HTTP_PORT));
+  set('http', 'host', env.TRENDSTREAM_HTTP_HOST || undefined);
+  set('ingest', 'host', env.TRENDSTREAM_INGEST_HOST || undefined);
   const channels = [];
   if (env.TRENDSTREAM_SLACK_WEBHOOK_URL) channels.push({ name: 'slack', kind: 'slack', url: env.TRENDSTREAM_SLACK_WEBHOOK_URL });
   if (env.TRENDSTREAM_WEBHOOK_URL) channels.push({ name: 'webhook', kind: 'webhook', url: env.TRENDSTREAM_WEBHOOK_URL, secret: env.TRENDSTREAM_WEBHOOK_SECRET });
@@ -103,6 +115,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) if (Object.keys(v).length) out[k] = v;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  if (env.TRENDSTREAM_INSECURE_NO_AUTH) out.insecureNoAuth = env.TRENDSTREAM_INSECURE_NO_AUTH === '1' || env.TRENDSTREAM_INSECURE_NO_AUTH === 'true';
   return out as ConfigInput;
 }
 
@@ -130,6 +143,36 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
     throw new ConfigError('invalid configuration: ' + r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   }
   return r.data;
+}
+
+/**
+ * Refuses to serve without tokens: ingest (POST /v1/posts, /v1/erasures) needs an ingest token,
+ * the query API a read or admin token, unless `insecureNoAuth` says open on purpose. Throws a
+ * ConfigError naming the settings, before anything connects.
+ */
+export function requireAuth(c: Config, serves: readonly ('ingest' | 'api')[]): void {
+  if (c.insecureNoAuth) return;
+  const missing: string[] = [];
+  if (serves.includes('ingest') && !c.ingest.tokens.length) {
+    missing.push('ingest needs a bearer token: set TRENDSTREAM_INGEST_TOKENS (config ingest.tokens), and TRENDSTREAM_API_ADMIN_TOKENS (api.adminTokens) for POST /v1/erasures');
+  }
+  if (serves.includes('api') && !c.api.readTokens.length && !c.api.adminTokens.length) {
+    missing.push('the query API needs a bearer token: set TRENDSTREAM_API_READ_TOKENS and/or TRENDSTREAM_API_ADMIN_TOKENS (config api.readTokens, api.adminTokens)');
+  }
+  if (missing.length) {
+    throw new ConfigError(`refusing to serve without authentication: ${missing.join('; ')}. Tokens are at least 16 characters (e.g. \`openssl rand -hex 24\`). To run open on purpose, on a laptop, pass --insecure-no-auth (TRENDSTREAM_INSECURE_NO_AUTH=1)`);
+  }
+}
+
+/**
+ * The config with a freshly generated admin token (also accepted by ingest) when it configures
+ * no API token: the demo's dashboard link carries it, so nothing it serves is open. `token` is
+ * the generated one, undefined when the config had its own.
+ */
+export function withOneTimeToken(c: Config): { config: Config; token?: string } {
+  if (c.api.readTokens.length || c.api.adminTokens.length) return { config: c };
+  const token = randomBytes(24).toString('base64url');
+  return { token, config: { ...c, api: { ...c.api, adminTokens: [token] }, ingest: { ...c.ingest, tokens: c.ingest.tokens.length ? c.ingest.tokens : [token] } } };
 }
 
 /** The config with secrets replaced, for logs and `--print-config`. */

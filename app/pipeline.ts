@@ -184,7 +184,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       const onPosts = (posts: Post[], rejected: Rejected[]) => p.send(posts, rejected);
       // A post deleted at its source is erased like a requested one.
       const onDelete = (source: string) => (platform: string, id: string) =>
-        ep.send([{ kind: 'post', platform, id, requested_at: Date.now(), source, derived: false }]);
+        ep.send([{ kind: 'post', platform, id, requested_at: Date.now(), source, derived: false, actor: source }]);
       const sources = [
         ...config.ingest.mastodon.map((m) => new MastodonSource({ ...m, onPosts, onDelete: onDelete(m.id), metrics, log: log.child({ component: m.id }) })),
         ...(config.ingest.jetstream ? [new JetstreamSource({ ...config.ingest.jetstream, onPosts, onDelete: onDelete(config.ingest.jetstream.id), metrics, log: log.child({ component: 'jetstream' }) })] : []),
@@ -198,26 +198,27 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     let opsPort: number | null = null;
     if (o.http !== false) {
       const health = { ready: () => ready.every((r) => r()) };
-      const listen = async (a: FastifyInstance, port: number) => {
-        await a.listen({ port, host: '0.0.0.0' });
+      const listen = async (a: FastifyInstance, port: number, host: string) => {
+        await a.listen({ port, host });
         closers.push([0, () => a.close()]);
         const addr = a.server.address();
         return typeof addr === 'object' && addr ? addr.port : port;
       };
-      // Every worker serves /metrics, /healthz and /readyz on http.port; ingest also on its own port.
+      // Every worker serves /metrics, /healthz and /readyz on http.port, which stays inside the
+      // cluster; the ingest port, which faces senders, serves only health besides ingest.
       const ops = Fastify({ logger: false });
       registerOps(ops, metrics.registry, health);
       if (!producer) o.routes?.(ops, { store });
-      opsPort = await listen(ops, config.http.port);
+      opsPort = await listen(ops, config.http.port, config.http.host);
       app = ops;
       httpPort = opsPort;
       if (producer) {
         app = Fastify({ logger: false, bodyLimit: config.ingest.maxBodyBytes });
-        registerOps(app, metrics.registry, health);
-        registerIngest(app, producer, metrics, config.ingest);
-        registerErasures(app, erasureProducer!, { tokens: config.ingest.tokens });
+        registerOps(app, null, health);
+        registerIngest(app, producer, metrics, { ...config.ingest, open: config.insecureNoAuth });
+        registerErasures(app, erasureProducer!, { adminTokens: config.api.adminTokens, ingestTokens: config.ingest.tokens, open: config.insecureNoAuth, log: log.child({ component: 'erasures' }) });
         o.routes?.(app, { store });
-        httpPort = await listen(app, config.ingest.port);
+        httpPort = await listen(app, config.ingest.port, config.ingest.host);
       }
     }
     if (store) { const s = store; closers.push([3, () => s.close()]); }

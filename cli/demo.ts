@@ -8,7 +8,7 @@ import { startKafka, KAFKA_VERSION } from '../deploy/local/kafka.js';
 import { portOpen } from '../deploy/local/process.js';
 import { generate, type GeneratorEvent } from '../sim/generator.js';
 import type { Post } from '../schemas/post.js';
-import { DEFAULT_CHDB_PATH, loadConfig, type Config } from '../app/config.js';
+import { DEFAULT_CHDB_PATH, loadConfig, withOneTimeToken, type Config } from '../app/config.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../app/pipeline.js';
@@ -87,7 +87,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     env.KAFKA_BROKERS = k.brokers;
     kafkaStop = k.daemon ? k.stop : null;
   }
-  const config = loadConfig({ file: o.configFile, env });
+  const { config, token: oneTime } = withOneTimeToken(loadConfig({ file: o.configFile, env }));
   if (fresh && !config.clickhouse.url && config.clickhouse.path === DEFAULT_CHDB_PATH && existsSync(config.clickhouse.path)) {
     rmSync(config.clickhouse.path, { recursive: true, force: true });
     console.log(`Cleared the demo's embedded store (${config.clickhouse.path}) of an earlier run; set TRENDSTREAM_CHDB_PATH to keep a store across runs.`);
@@ -102,8 +102,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       registerDashboard(app);
     },
   });
-  const token = config.api.adminTokens[0] ?? config.api.readTokens[0];
-  console.log(`Dashboard: http://127.0.0.1:${pipeline.httpPort}/${token ? '?token=<your token>' : ''} · ingest: POST /v1/posts · API: /v1/openapi.json · metrics: http://127.0.0.1:${pipeline.opsPort}/metrics`);
+  console.log(`Dashboard: http://127.0.0.1:${pipeline.httpPort}/?token=${oneTime ?? '<your token>'} · ingest: POST /v1/posts · API: /v1/openapi.json · metrics: http://127.0.0.1:${pipeline.opsPort}/metrics`);
 
   let stopping = false;
   const now = Date.now();

@@ -69,6 +69,7 @@ program.command('analyze')
     if (o.output !== '-') process.stderr.write(`analyze: ${stats.analysed} texts in ${stats.seconds.toFixed(2)} s (${rate(stats.seconds)} posts/s; ${stats.cpuSeconds.toFixed(2)} s of CPU, ${rate(stats.cpuSeconds)} posts/s per core), ${stats.bad} bad line(s) skipped\n`);
   });
 
+const INSECURE = 'serve without bearer tokens (otherwise it refuses to start without them); anyone who reaches the port gets in: bind 127.0.0.1';
 const workers: [string, string, ('ingest' | 'process' | 'sink')[]][] = [
   ['ingest', 'serve POST /v1/posts and write valid posts to Kafka (invalid ones to the DLQ)', ['ingest']],
   ['process', 'run stage A and stage B: dedupe, enrich, aggregate, decide minutes, detect trends and alerts', ['process']],
@@ -81,17 +82,19 @@ for (const [name, description, roles] of workers) {
     .option('--watches <file>', 'watches as a JSON array (CONTRACTS §3)')
     .option('--group <prefix>', 'consumer group prefix (default: <topic prefix>trendstream)');
   if (name === 'process') cmd.option('--stage <a|b>', 'run only stage A or only stage B (default: both)');
+  if (name === 'ingest') cmd.option('--insecure-no-auth', INSECURE);
   cmd.action(async (o) => {
     if (o.stage && o.stage !== 'a' && o.stage !== 'b') throw new UsageError('--stage must be a or b');
-    await runWorker(o.stage ? [o.stage === 'a' ? 'stage-a' : 'stage-b'] : roles, { config: o.config, watches: o.watches, group: o.group });
+    await runWorker(o.stage ? [o.stage === 'a' ? 'stage-a' : 'stage-b'] : roles, { config: o.config, watches: o.watches, group: o.group, insecureNoAuth: o.insecureNoAuth });
   });
 }
 
 program.command('serve')
-  .description('serve the query API (/v1/…), the dashboard (/) and /metrics from ClickHouse')
+  .description('serve the query API (/v1/…) and the dashboard (/) from ClickHouse on api.port, /metrics on http.port; needs api.readTokens or api.adminTokens')
   .option('--config <file>', 'JSON config file (env vars override it)')
   .option('--watches <file>', 'watches file, re-read when edited and rewritten by PUT /v1/watches')
-  .action(async (o) => runServe({ config: o.config, watches: o.watches }));
+  .option('--insecure-no-auth', INSECURE)
+  .action(async (o) => runServe({ config: o.config, watches: o.watches, insecureNoAuth: o.insecureNoAuth }));
 
 program.command('migrate')
   .description('create the ClickHouse database and tables (idempotent); on clickhouse.cluster, Replicated tables per shard behind Distributed ones')
@@ -110,9 +113,10 @@ program.command('erase')
   .description('erase posts, or every post of an author, from ClickHouse for good (a replay never brings them back)')
   .option('--post <platform:id>', 'a post to erase (repeatable)', collect, [])
   .option('--author <platform:author_id>', 'an author whose every post to erase (repeatable)', collect, [])
+  .option('--reason <text>', 'why (kept with the request, e.g. a ticket number)')
   .option('--config <file>', 'JSON config file (env vars override it)')
   .action(async (o) => {
-    const done = await runErase({ posts: o.post, authors: o.author, config: o.config });
+    const done = await runErase({ posts: o.post, authors: o.author, reason: o.reason, config: o.config });
     process.stdout.write(`requested the erasure of ${done.filter((e) => e.kind === 'post').length} post(s) and ${done.filter((e) => e.kind === 'author').length} author(s); sinks apply it within seconds\n`);
   });
 

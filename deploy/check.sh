@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Offline validation of deploy/ (run by CI): Prometheus rules (promtool check + unit tests),
 # the compose file, Grafana dashboards and provisioning, the Kubernetes manifests rendered
-# with kustomize and checked for what the workers need, the Dockerfile, and every metric the rules and dashboards use against
+# with kustomize and checked for what the workers need (and for no default credential, no
+# published internal port, a NetworkPolicy per worker), the Dockerfile, and every metric the rules and dashboards use against
 # docs/metrics.md and a worker's registry. Exits non-zero on any real problem; a check whose
 # tool is missing is skipped with a message (under CI=true a missing promtool fails).
 set -uo pipefail
@@ -99,6 +100,30 @@ for name, s in services.items():
             if not os.path.exists(p): problems.append(f"compose: {name} mounts {src}, which does not exist ({p})")
 for vol in [v.split(":")[0] for s in services.values() for v in (s.get("volumes") or []) if isinstance(v, str) and not v.startswith(".")]:
     if vol not in (c.get("volumes") or {}): problems.append(f"compose: named volume {vol} is not declared")
+# No default credential: a credential is referenced from the environment, required (${X:?…}) or
+# empty when unset (${X:-}, a feature left off), never a literal or a default value.
+import re
+CRED = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY$")
+REF = re.compile(r"^\$\{[A-Z0-9_]+(:\?[^}]*|:-)\}$")
+for name, s in services.items():
+    env = s.get("environment") or {}
+    items = env.items() if isinstance(env, dict) else [tuple(e.split("=", 1)) if "=" in e else (e, None) for e in env]
+    for k, v in items:
+        if CRED.search(k) and v not in (None, "") and not REF.match(str(v)):
+            problems.append(f"compose: {name} sets the credential {k} to a literal or default value ({v}); reference it as ${{{k}:?…}}")
+# No published internal port: only what users need (ingest, the API, Grafana), on the host's loopback.
+PUBLIC = {"ingest": {8080}, "serve": {8081}, "grafana": {3000}}
+for name, s in services.items():
+    for p in s.get("ports") or []:
+        spec = str(p if not isinstance(p, dict) else f"{p.get('host_ip', '')}:{p.get('published', '')}:{p.get('target')}")
+        parts = spec.split(":")
+        target = int(parts[-1].split("/")[0])
+        if name not in PUBLIC or target not in PUBLIC[name]:
+            problems.append(f"compose: {name} publishes port {target}, an internal port (only {', '.join(f'{n} {sorted(t)}' for n, t in PUBLIC.items())} may be published)")
+        elif len(parts) < 3 or parts[0] not in ("127.0.0.1", "[::1]"):
+            problems.append(f"compose: {name} publishes {spec} on every host address; bind it to 127.0.0.1 (a proxy in front serves others)")
+    if any("--web.enable-lifecycle" in str(a) for a in (s.get("command") or [])):
+        problems.append(f"compose: {name} enables Prometheus' unauthenticated lifecycle API (--web.enable-lifecycle)")
 ds = [d for p, ds_ in docs.items() if "datasources" in p for doc in ds_ for d in (doc or {}).get("datasources", [])]
 types = {d.get("type") for d in ds}
 if "grafana-clickhouse-datasource" not in types or "prometheus" not in types:
@@ -109,7 +134,7 @@ for p in glob.glob("deploy/k8s/*.yaml"):
             problems.append(f"{p}: a document without kind/apiVersion")
 if problems: print("\n".join(problems)); sys.exit(1)
 EOF
-  then ok "compose, Grafana provisioning and Kubernetes YAML parse; compose services complete"
+  then ok "compose, Grafana provisioning and Kubernetes YAML parse; compose services complete; no default credential, no published internal port"
   else bad "YAML files"; sed 's/^/        /' "$tmp/out"; fi
 else
   skip "no python3 with PyYAML: compose and provisioning YAML not parsed"
@@ -126,8 +151,11 @@ if [ -n "$rendered" ]; then
   if [ -n "$PY" ]; then
     if $PY - "$tmp/k8s.yaml" >"$tmp/out" 2>&1 <<'EOF'
 import sys, yaml
+import re
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 problems = []
+CRED = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY$")
+ops_by_pod = {}
 by_kind = {}
 for d in docs: by_kind.setdefault(d["kind"], []).append(d)
 names = {(d["kind"], d["metadata"]["name"]) for d in docs}
@@ -153,8 +181,13 @@ for dep in by_kind.get("Deployment", []):
         if "cpu" not in req or "memory" not in req: problems.append(f"{n}: needs cpu and memory requests")
         if "memory" not in ((c.get("resources") or {}).get("limits") or {}): problems.append(f"{n}: needs a memory limit")
         for ref in c.get("envFrom", []):
-            for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
-                if key in ref and (kind, ref[key]["name"]) not in names: problems.append(f"{n}: {kind} {ref[key]['name']} does not exist")
+            if "configMapRef" in ref and ("ConfigMap", ref["configMapRef"]["name"]) not in names: problems.append(f"{n}: ConfigMap {ref['configMapRef']['name']} does not exist")
+            # The Secret is created by the operator, never shipped: it must be required, so a pod without it does not start.
+            if "secretRef" in ref and ref["secretRef"].get("optional"): problems.append(f"{n}: Secret {ref['secretRef']['name']} must not be optional")
+        for e in c.get("env", []) or []:
+            if CRED.search(e["name"]) and e.get("value"): problems.append(f"{n}: credential {e['name']} has a literal value; take it from a Secret")
+        ops_names = {p.get("name") for p in c.get("ports", []) if p["containerPort"] == 9464} | {9464}
+        ops_by_pod.setdefault(n, set()).update(ops_names)
     for v in pod.get("volumes", []):
         if "configMap" in v and ("ConfigMap", v["configMap"]["name"]) not in names: problems.append(f"{n}: volume ConfigMap {v['configMap']['name']} does not exist")
     if not any(matches(p["spec"]["selector"].get("matchLabels"), labels) for p in by_kind.get("PodDisruptionBudget", [])):
@@ -164,10 +197,34 @@ for h in by_kind.get("HorizontalPodAutoscaler", []):
     if (t["kind"], t["name"]) not in names: problems.append(f"HPA {h['metadata']['name']}: target {t['name']} does not exist")
     if h["spec"]["minReplicas"] > h["spec"]["maxReplicas"]: problems.append(f"HPA {h['metadata']['name']}: minReplicas > maxReplicas")
 if workers - seen: problems.append(f"no Deployment runs: {sorted(workers - seen)}")
+# No default credential: the base ships no Secret value and no credential in a ConfigMap.
+for sec in by_kind.get("Secret", []):
+    if any(v for v in list((sec.get("data") or {}).values()) + list((sec.get("stringData") or {}).values())):
+        problems.append(f"Secret {sec['metadata']['name']}: holds values; secrets are created by the operator, not shipped")
+for cm in by_kind.get("ConfigMap", []):
+    for k, v in (cm.get("data") or {}).items():
+        if CRED.search(k) and v: problems.append(f"ConfigMap {cm['metadata']['name']}: credential {k} has a value")
+# No published internal port: Services only expose what users need, never the ops port, never on nodes.
+deps = {d["metadata"]["name"]: d for d in by_kind.get("Deployment", [])}
+for svc in by_kind.get("Service", []):
+    n = svc["metadata"]["name"]
+    if svc["spec"].get("type", "ClusterIP") not in ("ClusterIP",): problems.append(f"Service {n}: type {svc['spec']['type']} publishes on nodes; use an Ingress/Gateway in an overlay")
+    for dn, dep in deps.items():
+        if matches(svc["spec"].get("selector"), dep["spec"]["template"]["metadata"].get("labels", {})):
+            for p in svc["spec"].get("ports", []):
+                if p.get("targetPort", p["port"]) in ops_by_pod.get(dn, set()): problems.append(f"Service {n}: exposes the ops port (/metrics) of {dn}")
+# A NetworkPolicy per worker, behind a default deny of both directions.
+pols = by_kind.get("NetworkPolicy", [])
+if not any(not (p["spec"].get("podSelector") or {}).get("matchLabels") and {"Ingress", "Egress"} <= set(p["spec"].get("policyTypes", [])) for p in pols):
+    problems.append("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress)")
+for dn, dep in deps.items():
+    labels = dep["spec"]["template"]["metadata"].get("labels", {})
+    if not any((p["spec"].get("podSelector") or {}).get("matchLabels") and matches(p["spec"]["podSelector"]["matchLabels"], labels) for p in pols):
+        problems.append(f"{dn}: no NetworkPolicy of its own")
 if problems: print("\n".join(problems)); sys.exit(1)
 print(f"{len(docs)} objects")
 EOF
-    then ok "Kubernetes objects: probes on 9464, resources, non-root, grace period, PDBs, config refs ($(cat "$tmp/out"))"
+    then ok "Kubernetes objects: probes on 9464, resources, non-root, grace period, PDBs, config refs, no shipped credential, no exposed ops port, NetworkPolicies ($(cat "$tmp/out"))"
     else bad "Kubernetes objects"; sed 's/^/        /' "$tmp/out"; fi
   else
     skip "no python3 with PyYAML: rendered Kubernetes objects not inspected"

@@ -8,7 +8,8 @@ import { InvalidPostError, toPost, type OnLimit, type Post } from '../schemas/po
 import type { PostProducer } from './producer.js';
 import type { Rejected } from '../schemas/dlq.js';
 
-export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number }
+/** `open`: with no token configured, accept every request (--insecure-no-auth); otherwise no token means no request is accepted. */
+export interface HttpSourceOptions { tokens: string[]; maxBodyBytes: number; maxLineBytes: number; maxLines: number; minCreatedAt?: string; open?: boolean }
 
 /** A body with more posts (lines or array items) than the limit: answered 413 as a whole. */
 export class TooManyPostsError extends Error {
@@ -21,9 +22,12 @@ export class TooManyPostsError extends Error {
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Compares a presented bearer token with every accepted one in constant time. */
-export function tokenAccepted(header: string | undefined, tokens: readonly Buffer[]): boolean {
-  if (tokens.length === 0) return true;
+/**
+ * Compares a presented bearer token with every accepted one in constant time. With no token
+ * configured only `open` (the explicit --insecure-no-auth) accepts: an empty list is closed.
+ */
+export function tokenAccepted(header: string | undefined, tokens: readonly Buffer[], open = false): boolean {
+  if (tokens.length === 0) return open;
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   const presented = digest(m?.[1] ?? '');
   let ok = false;
@@ -40,7 +44,7 @@ export interface ParsedBatch { posts: Post[]; rejected: Rejected[]; lines: numbe
  * whole, TooManyPostsError (before validating anything) when it holds more than `maxLines` posts:
  * each rejected line keeps a copy, a reason and a dead letter, so an unbounded count is unbounded memory.
  */
-export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?: number; now?: number; source?: string; onLimit?: OnLimit }): ParsedBatch {
+export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?: number; now?: number; source?: string; onLimit?: OnLimit; minCreatedAt?: number }): ParsedBatch {
   const maxLines = opts.maxLines ?? Infinity;
   const now = opts.now ?? Date.now();
   const source = opts.source ?? 'http';
@@ -55,7 +59,7 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?:
     if (!Array.isArray(arr)) throw new InvalidPostError('invalid_json', 'body is neither NDJSON nor a JSON array');
     if (arr.length > maxLines) throw new TooManyPostsError(maxLines);
     arr.forEach((item, i) => {
-      try { posts.push(toPost(item, now, opts.onLimit)); } catch (e) {
+      try { posts.push(toPost(item, now, opts.onLimit, opts.minCreatedAt)); } catch (e) {
         const err = e as InvalidPostError;
         rejected.push({ raw: JSON.stringify(item) ?? 'undefined', code: err.code ?? 'invalid_post', reason: err.message, source, line: i + 1 });
       }
@@ -81,7 +85,7 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?:
     try { text = utf8.decode(bytes); } catch { reject('invalid_encoding', 'line is not valid UTF-8'); continue; }
     let obj: unknown;
     try { obj = JSON.parse(text); readable++; } catch (e) { reject('invalid_json', `not valid JSON: ${(e as Error).message}`); continue; }
-    try { posts.push(toPost(obj, now, opts.onLimit)); } catch (e) {
+    try { posts.push(toPost(obj, now, opts.onLimit, opts.minCreatedAt)); } catch (e) {
       const err = e as InvalidPostError;
       reject(err.code ?? 'invalid_post', err.message);
     }
@@ -107,10 +111,11 @@ function countLines(body: Buffer, limit: number): number {
 /** Registers POST /v1/posts on `app`. */
 export function registerIngest(app: FastifyInstance, producer: PostProducer, metrics: Metrics, opts: HttpSourceOptions): void {
   const tokens = opts.tokens.map(digest);
+  const minCreatedAt = opts.minCreatedAt === undefined ? undefined : Date.parse(opts.minCreatedAt);
   const parse = (_req: unknown, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
   app.addContentTypeParser(['application/x-ndjson', 'application/json', 'text/plain', 'application/jsonl'], { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, parse);
   app.post('/v1/posts', { bodyLimit: opts.maxBodyBytes }, async (req, reply) => {
-    if (!tokenAccepted(req.headers.authorization, tokens)) {
+    if (!tokenAccepted(req.headers.authorization, tokens, opts.open)) {
       reply.code(401).header('www-authenticate', 'Bearer');
       return { error: 'unauthorized', message: 'missing or wrong bearer token' };
     }
@@ -118,7 +123,7 @@ export function registerIngest(app: FastifyInstance, producer: PostProducer, met
     if (!Buffer.isBuffer(body)) { reply.code(415); return { error: 'unsupported_media_type', message: 'send application/x-ndjson or application/json' }; }
     let batch: ParsedBatch;
     try {
-      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes, maxLines: opts.maxLines, onLimit: (limit, n) => metrics.limitDropped.inc({ limit }, n) });
+      batch = parseBody(body, { maxLineBytes: opts.maxLineBytes, maxLines: opts.maxLines, minCreatedAt, onLimit: (limit, n) => metrics.limitDropped.inc({ limit }, n) });
     } catch (e) {
       if (e instanceof TooManyPostsError) {
         metrics.discarded.inc({ component_kind: 'source', component_id: 'http', reason: 'too_many_posts' });

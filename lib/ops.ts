@@ -4,11 +4,14 @@ import type { Registry } from 'prom-client';
 
 export interface Health { ready(): boolean }
 
-export function registerOps(app: FastifyInstance, registry: Registry, health: Health): void {
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+/** `registry` null: health only, for a port that faces the outside (metrics stay on the ops port). */
+export function registerOps(app: FastifyInstance, registry: Registry | null, health: Health): void {
+  if (registry) {
+    app.get('/metrics', async (_req, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  }
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const ok = health.ready();
@@ -18,10 +21,10 @@ export function registerOps(app: FastifyInstance, registry: Registry, health: He
 }
 
 /** A standalone ops server for workers that serve nothing else. Resolves with the bound port. */
-export async function startOpsServer(port: number, registry: Registry, health: Health): Promise<{ app: FastifyInstance; port: number }> {
+export async function startOpsServer(port: number, registry: Registry, health: Health, host = '127.0.0.1'): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify({ logger: false });
   registerOps(app, registry, health);
-  await app.listen({ port, host: '0.0.0.0' });
+  await app.listen({ port, host });
   const addr = app.server.address();
   return { app, port: typeof addr === 'object' && addr ? addr.port : port };
 }

@@ -1,23 +1,28 @@
-// Stream time and watermark (CONTRACTS §4): the greatest created_at seen, robust to a few
-// wild timestamps, and the watermark = stream time − allowed lateness. Pure; one clock per
+// Stream time and watermark (CONTRACTS §4): how far the stream has got, moved only by evidence
+// from several posts, and the watermark = stream time − allowed lateness. Pure; one clock per
 // `posts` partition in stage A, one for the whole input in `detect`.
+//
+// Timestamps come from outside (ingest takes any created_at up to 5 minutes ahead of its clock),
+// so no single post may move the clock: stream time is the `confirmations`-th greatest recent
+// created_at above it. One forged future post (or two) holds a place among the greatest and is
+// forgotten after `forgetAfter` further posts, while the honest posts go on moving the clock as
+// before, so none of them becomes late because of it. The price is a lag of `confirmations − 1`
+// posts behind the greatest created_at (milliseconds at the rates stage A sees).
 
 export interface StreamClockOptions {
-  /** A jump further ahead than this needs confirmation by other posts. */
-  maxJumpMs: number;
-  /** How many posts must lie at least that far ahead before the clock jumps. */
+  /** How many recent posts must lie at or beyond a time before the clock moves there. */
   confirmations: number;
-  /** Unconfirmed far-ahead timestamps are forgotten after this many further posts. */
+  /** A timestamp ahead of the clock that no others confirm is forgotten after this many further posts. */
   forgetAfter: number;
 }
 
-export const DEFAULT_CLOCK: StreamClockOptions = { maxJumpMs: 5 * 60_000, confirmations: 3, forgetAfter: 1000 };
+export const DEFAULT_CLOCK: StreamClockOptions = { confirmations: 3, forgetAfter: 1000 };
 
 export class StreamClock {
   /** Stream time in epoch ms; −Infinity until established. */
   time = -Infinity;
   private seen = 0;
-  /** Far-ahead timestamps awaiting confirmation, with the observation number they came at. */
+  /** The greatest timestamps ahead of the clock (at most `confirmations`, greatest first), with the observation number they came at. */
   private pending: { t: number; at: number }[] = [];
 
   constructor(private readonly opts: StreamClockOptions = DEFAULT_CLOCK) {}
@@ -26,17 +31,18 @@ export class StreamClock {
   observe(t: number): number {
     this.seen++;
     if (t <= this.time) return this.time;
-    if (t <= this.time + this.opts.maxJumpMs) { this.time = t; return t; }
-    this.pending.push({ t, at: this.seen });
-    if (this.pending.length > 1 && this.pending[0]!.at < this.seen - this.opts.forgetAfter) {
-      this.pending = this.pending.filter((p) => p.at >= this.seen - this.opts.forgetAfter);
-    }
-    if (this.pending.length >= this.opts.confirmations) {
-      // Jump to the smallest of the `confirmations` largest pending times: that many posts agree.
-      const ts = this.pending.map((p) => p.t).sort((a, b) => b - a);
-      const to = ts[this.opts.confirmations - 1]!;
-      this.time = Math.max(this.time, ...ts.filter((x) => x <= to + this.opts.maxJumpMs));
-      this.pending = this.pending.filter((p) => p.t > this.time + this.opts.maxJumpMs);
+    const k = this.opts.confirmations;
+    const horizon = this.seen - this.opts.forgetAfter;
+    if (this.pending.length && this.pending[0]!.at < horizon) this.pending = this.pending.filter((p) => p.at >= horizon);
+    let i = 0;
+    while (i < this.pending.length && this.pending[i]!.t >= t) i++;
+    if (i >= k) return this.time; // k greater timestamps are waiting already: this one adds no evidence
+    this.pending.splice(i, 0, { t, at: this.seen });
+    if (this.pending.length > k) this.pending.length = k;
+    if (this.pending.length === k) {
+      // k recent posts lie at or beyond the k-th greatest: move there, keep what lies beyond.
+      this.time = this.pending[k - 1]!.t;
+      this.pending = this.pending.filter((p) => p.t > this.time);
     }
     return this.time;
   }
@@ -46,9 +52,11 @@ export class StreamClock {
     return { time: this.time, seen: this.seen, pending: [...this.pending] };
   }
 
+  /** A clock from a snapshot; `pending` of an older version (any order, any length) is brought into this one's shape. */
   static restore(s: ReturnType<StreamClock['snapshot']>, opts: StreamClockOptions = DEFAULT_CLOCK): StreamClock {
     const c = new StreamClock(opts);
-    c.time = s.time ?? -Infinity; c.seen = s.seen; c.pending = [...s.pending];
+    c.time = s.time ?? -Infinity; c.seen = s.seen;
+    c.pending = s.pending.filter((p) => p.t > c.time).sort((a, b) => b.t - a.t).slice(0, opts.confirmations - 1);
     return c;
   }
 }

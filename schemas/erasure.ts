@@ -14,10 +14,17 @@ export interface Erasure {
   source: string;
   /** A post of an erased author, recorded by a sink (never asked for directly). */
   derived: boolean;
+  /** Who asked, never a secret (`token:<digest prefix>`, `cli:<user>`, the source); '' in v1 records. */
+  actor?: string;
+  /** Why, as the requester gave it; '' when none was given. */
+  reason?: string;
 }
 
+/** How long a requester's reason may be. */
+export const MAX_REASON_CHARS = 500;
+
 let codec: AvroCodec<Erasure> | undefined;
-export const erasureCodec = (): AvroCodec<Erasure> => (codec ??= new AvroCodec<Erasure>(loadSchema('erasure.v1')));
+export const erasureCodec = (): AvroCodec<Erasure> => (codec ??= new AvroCodec<Erasure>(loadSchema('erasure.v2'), [loadSchema('erasure.v1')]));
 
 /** The compaction key: one record per erased post or author, however often it is asked for. */
 export const erasureKey = (e: Pick<Erasure, 'kind' | 'platform' | 'id'>): string => `${e.kind}:${e.platform}:${e.id}`;

@@ -33,6 +33,12 @@ export const LIMITS = {
   idChars: 256,
   /** A post dated further ahead of the ingest clock than this is rejected (CONTRACTS §2). */
   futureMs: 5 * 60_000,
+  /**
+   * A post dated before this is rejected (`past_timestamp`), unless ingest.minCreatedAt says
+   * otherwise: epoch-0 or year-1 dates are errors or attacks, and each day of them would be a
+   * ClickHouse partition of its own.
+   */
+  minCreatedAt: Date.parse('2000-01-01T00:00:00Z'),
   /** Hashtags and mentions kept per post (the first ones); more are dropped and counted, the post kept. */
   hashtags: 100,
   mentions: 100,
@@ -50,7 +56,7 @@ function capped<T>(items: T[], max: number, limit: 'hashtags' | 'mentions', onLi
 /** Why a post was rejected: a stable code (DLQ header, metric label) and a readable detail. */
 export class InvalidPostError extends Error {
   constructor(
-    readonly code: 'invalid_json' | 'invalid_post' | 'future_timestamp' | 'too_large' | 'invalid_encoding',
+    readonly code: 'invalid_json' | 'invalid_post' | 'future_timestamp' | 'past_timestamp' | 'too_large' | 'invalid_encoding',
     message: string,
   ) {
     super(message);
@@ -106,15 +112,19 @@ function describe(err: z.ZodError): string {
 
 /**
  * Validates one input object and returns the normalised Post; throws InvalidPostError
- * with a readable reason. `now` is the ingest clock, for the future-timestamp rule; `onLimit`
+ * with a readable reason. `now` is the ingest clock, for the future-timestamp rule, and
+ * `minCreatedAt` the earliest created_at accepted; `onLimit`
  * hears of hashtags and mentions beyond the per-post limits, which are dropped.
  */
-export function toPost(input: unknown, now: number = Date.now(), onLimit?: OnLimit): Post {
+export function toPost(input: unknown, now: number = Date.now(), onLimit?: OnLimit, minCreatedAt: number = LIMITS.minCreatedAt): Post {
   const r = PostInput.safeParse(input);
   if (!r.success) throw new InvalidPostError('invalid_post', describe(r.error));
   const p = r.data;
   if (p.created_at > now + LIMITS.futureMs) {
     throw new InvalidPostError('future_timestamp', `created_at: ${new Date(p.created_at).toISOString()} is more than 5 minutes ahead of the ingest clock`);
+  }
+  if (p.created_at < minCreatedAt) {
+    throw new InvalidPostError('past_timestamp', `created_at: ${new Date(p.created_at).toISOString()} is before the earliest accepted time ${new Date(minCreatedAt).toISOString()} (ingest.minCreatedAt)`);
   }
   if (p.text.includes('\u0000')) throw new InvalidPostError('invalid_post', 'text: contains a NUL character');
   return {

@@ -19,8 +19,10 @@ import { fieldErrors, WatchListError, type WatchStore } from './watch-store.js';
 
 /** Settings of the query API: the `api` section of the config schema (app/config.ts maps env vars onto it). */
 export const ApiConfigSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(8081).describe('Port of the query API and dashboard under `trendstream serve` (env TRENDSTREAM_API_PORT); /metrics and health stay on http.port'),
+  host: z.string().min(1).default('127.0.0.1').describe('Address the query API listens on (env TRENDSTREAM_API_HOST); 0.0.0.0 for users on other hosts'),
   readTokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([])
-    .describe('Bearer tokens that may read the query API and dashboard data (env TRENDSTREAM_API_READ_TOKENS, comma-separated); with no read and no admin tokens everything is open (dev mode)'),
+    .describe('Bearer tokens that may read the query API and dashboard data (env TRENDSTREAM_API_READ_TOKENS, comma-separated); `trendstream serve` refuses to start with no read and no admin token unless insecureNoAuth'),
   adminTokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([])
     .describe('Bearer tokens that may also change watches and acknowledge alerts or give feedback (env TRENDSTREAM_API_ADMIN_TOKENS, comma-separated)'),
   watchesFile: z.string().min(1).optional()
@@ -32,7 +34,8 @@ export interface ApiOptions {
   store: Store;
   database: string;
   watches: WatchStore;
-  tokens: { read: string[]; admin: string[] };
+  /** With no read and no admin token, `open` serves everyone (--insecure-no-auth); otherwise every non-public route answers 401. */
+  tokens: { read: string[]; admin: string[]; open?: boolean };
   log?: Logger;
 }
 
@@ -66,7 +69,7 @@ const OPENAPI = {
   openapi: '3.1.0',
   info: {
     title: 'trendstream query API', version: '1',
-    description: 'Trends, alerts, minute series and watches from ClickHouse. Bearer tokens: read scope for GET, admin scope for changes; with no tokens configured everything is open. Times are ISO 8601 UTC.',
+    description: 'Trends, alerts, minute series and watches from ClickHouse. Bearer tokens: read scope for GET, admin scope for changes; with no tokens configured the server refuses to start unless told to run open. Times are ISO 8601 UTC.',
   },
   components: { securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer' } } },
   security: [{ bearer: [] }],

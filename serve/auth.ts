@@ -1,6 +1,6 @@
 // Bearer-token scopes of the query API: a read token may call read routes, an admin token
-// also the routes that change watches and alerts; with no token configured everything is
-// open (development). Each route names its scope in its declaration (serve/routes.ts).
+// also the routes that change watches and alerts; with no token configured nothing is open
+// unless `open` (--insecure-no-auth) says so. Each route names its scope in its declaration (serve/routes.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Scope } from './routes.js';
@@ -34,10 +34,10 @@ export function actorOf(req: FastifyRequest): string {
 }
 
 /** An onRequest hook answering 401 or 403 unless the request's token grants the route's scope (default: read). */
-export function scopeGuard(tokens: { read: readonly string[]; admin: readonly string[] }) {
+export function scopeGuard(tokens: { read: readonly string[]; admin: readonly string[]; open?: boolean }) {
   const read = tokens.read.map(digest);
   const admin = tokens.admin.map(digest);
-  const open = read.length === 0 && admin.length === 0;
+  const open = read.length === 0 && admin.length === 0 && tokens.open === true;
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const scope = req.routeOptions.config.scope ?? 'read';
     reply.header('cache-control', 'no-store');

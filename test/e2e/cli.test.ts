@@ -45,6 +45,22 @@ describe('trendstream CLI', () => {
     expect(cli(['watches', 'validate', goodWatches]).status).toBe(0);
   });
 
+  it('ingest and serve refuse to start without tokens or --insecure-no-auth, naming the token settings', () => {
+    // Nothing is reachable: the refusal comes before any connection.
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'error', KAFKA_BROKERS: '127.0.0.1:9', CLICKHOUSE_URL: 'http://127.0.0.1:9' };
+    const run = (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...env, ...extra }, timeout: 60_000 });
+    const ingest = run(['ingest']);
+    expect(ingest.status).toBe(1);
+    expect(ingest.stderr).toMatch(/refusing to serve without authentication: ingest needs a bearer token: set TRENDSTREAM_INGEST_TOKENS \(config ingest\.tokens\)/);
+    expect(ingest.stderr).toMatch(/--insecure-no-auth/);
+    const serve = run(['serve']);
+    expect(serve.status).toBe(1);
+    expect(serve.stderr).toMatch(/TRENDSTREAM_API_READ_TOKENS and\/or TRENDSTREAM_API_ADMIN_TOKENS \(config api\.readTokens, api\.adminTokens\)/);
+    // An API token alone does not open ingest, nor an ingest token the API.
+    expect(run(['ingest'], { TRENDSTREAM_API_ADMIN_TOKENS: 'admin-token-0123456789' }).status).toBe(1);
+    expect(run(['serve'], { TRENDSTREAM_INGEST_TOKENS: 'ingest-token-0123456789' }).status).toBe(1);
+  });
+
   it('exits 2 when the API it asks is not there', () => {
     const r = cli(['top', '--url', 'http://127.0.0.1:9']);
     expect(r.status).toBe(2);

@@ -295,10 +295,14 @@ describe('query API on a known scenario', () => {
     const forbidden = await call(`/v1/alerts/${id}/ack`, { method: 'POST', token: READ });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error).toBe('forbidden');
-    // Without any token configured (dev mode) everything is open, admin routes too.
+    // Without any token configured nothing is open; with --insecure-no-auth (dev mode) everything is, admin routes too.
+    const closed = Fastify({ logger: false });
+    registerApi(closed, { store: pipeline.store!, database: db, watches: new WatchStore({ watches }), tokens: { read: [], admin: [] } });
+    expect((await closed.inject({ url: '/v1/alerts' })).statusCode).toBe(401);
+    await closed.close();
     const dev = Fastify({ logger: false });
     const devWatches = new WatchStore({ watches });
-    registerApi(dev, { store: pipeline.store!, database: db, watches: devWatches, tokens: { read: [], admin: [] } });
+    registerApi(dev, { store: pipeline.store!, database: db, watches: devWatches, tokens: { read: [], admin: [], open: true } });
     expect((await dev.inject({ url: '/v1/alerts' })).statusCode).toBe(200);
     expect((await dev.inject({ method: 'PUT', url: '/v1/watches', payload: watches.slice(0, 1) })).json().watches).toHaveLength(1);
     await dev.close();

@@ -57,6 +57,9 @@ const alerts = [
 ];
 const redacted = { 'alert:w:1': JSON.stringify([ref(keep[0]!)]), 'alert:w:2': JSON.stringify([ref(keep[1]!)]) };
 
+const INGEST = 'ingest-token-0123456789abcdef';
+const ADMIN = 'admin-token-0123456789abcdef';
+
 const req = (kind: 'post' | 'author', key: string): Erasure => {
   const i = key.indexOf(':');
   return { kind, platform: key.slice(0, i), id: key.slice(i + 1), requested_at: Date.now(), source: 'test', derived: false };
@@ -74,7 +77,7 @@ describe('erasure on the ClickHouse server', () => {
   it('removes erased posts and authors whenever the request comes, redacts alert samples, and a replay never brings them back', async () => {
     expect(new Set([...truth, ...erasedPosts]).size).toBe(truth.length + 3);
     const name = uniqueName('erasure');
-    const config = testConfig(name, 'server', { logLevel: 'warn' });
+    const config = testConfig(name, 'server', { logLevel: 'warn', ingest: { tokens: [INGEST] }, api: { adminTokens: [ADMIN] } });
     const db = config.clickhouse.database;
     const log = testLogger();
     const pipes: Pipeline[] = [];
@@ -115,12 +118,19 @@ describe('erasure on the ClickHouse server', () => {
 
       // Phase 3: erased over HTTP before their posts reach Kafka; then batch 2 arrives over HTTP.
       const url = `http://127.0.0.1:${ingest.httpPort}`;
-      const erase = await fetch(`${url}/v1/erasures`, { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ posts: [ref(pFuture)], authors: [{ platform: aFuture.split(':')[0], author_id: aFuture.slice(aFuture.indexOf(':') + 1) }] }) });
+      const eraseBody = JSON.stringify({ posts: [ref(pFuture)], authors: [{ platform: aFuture.split(':')[0], author_id: aFuture.slice(aFuture.indexOf(':') + 1) }] });
+      // An ingest token may post but not erase; no token at all gets nothing.
+      for (const [token, status] of [[INGEST, 403], [null, 401]] as const) {
+        const denied = await fetch(`${url}/v1/erasures`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: eraseBody });
+        expect(denied.status).toBe(status);
+      }
+      const erase = await fetch(`${url}/v1/erasures`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: eraseBody });
       expect([erase.status, await erase.json()]).toEqual([202, { accepted: 2 }]);
-      const bad = await fetch(`${url}/v1/erasures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"posts": [{"platform": "x"}]}' });
+      const bad = await fetch(`${url}/v1/erasures`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: '{"posts": [{"platform": "x"}]}' });
       expect([bad.status, (await bad.json()).message]).toEqual([400, 'posts.0.id: Invalid input: expected string, received undefined']);
-      const sent = await fetch(`${url}/v1/posts`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: batch2.map((p) => JSON.stringify(postToJson(p))).join('\n') });
+      const unauthorised = await fetch(`${url}/v1/posts`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: batch2.map((p) => JSON.stringify(postToJson(p))).join('\n') });
+      expect(unauthorised.status).toBe(401);
+      const sent = await fetch(`${url}/v1/posts`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${INGEST}` }, body: batch2.map((p) => JSON.stringify(postToJson(p))).join('\n') });
       expect(sent.status).toBe(202);
       await waitFor(() => stored(s, db), (v) => v.length === truth.length);
       expect(await stored(s, db)).toEqual(truth);

@@ -30,7 +30,7 @@ function fakeStore(fail = false) {
 let app: FastifyInstance | null = null;
 afterEach(async () => { await app?.close(); app = null; });
 
-async function build(o: { tokens?: { read: string[]; admin: string[] }; fail?: boolean; ingestParser?: boolean } = {}) {
+async function build(o: { tokens?: { read: string[]; admin: string[]; open?: boolean }; fail?: boolean; ingestParser?: boolean } = {}) {
   const { store, sql } = fakeStore(o.fail);
   app = Fastify({ logger: false });
   // As in a worker, where the ingest route's parser hands JSON bodies over as bytes.
@@ -149,8 +149,11 @@ describe('token scopes', () => {
     expect((await app.inject({ url: '/v1/trends', headers: auth(READ) })).headers['cache-control']).toBe('no-store');
   });
 
-  it('is open when no token is configured (development)', async () => {
-    const { app } = await build({ tokens: { read: [], admin: [] } });
+  it('is closed when no token is configured, and open only when told so (--insecure-no-auth)', async () => {
+    const closed = (await build({ tokens: { read: [], admin: [] } })).app;
+    expect((await closed.inject({ url: '/v1/alerts' })).statusCode).toBe(401);
+    expect((await closed.inject({ url: '/v1/openapi.json' })).statusCode).toBe(200);
+    const { app } = await build({ tokens: { read: [], admin: [], open: true } });
     expect((await app.inject({ url: '/v1/alerts' })).json()).toEqual({ state: 'open', alerts: [] });
     expect((await app.inject({ method: 'PUT', url: '/v1/watches', payload: [{ id: 'x', name: 'X' }] })).json().watches).toHaveLength(1);
   });

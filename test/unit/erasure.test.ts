@@ -1,11 +1,13 @@
 // Erasure's pure parts: request references, the erasure set, which rows a batch loses or
 // has redacted, which late requests concern rows just written, and the mutations' SQL.
+import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { registerErasures } from '../../ingest/erasure.js';
 import { alertsUpdateSql, concerning, erasedPostsWhere, ErasureSet, filterErased, redactSamples } from '../../sinks/clickhouse/erasure.js';
 import { erasureCodec, erasureKey, parseRef, type Erasure } from '../../schemas/erasure.js';
 import type { ErasureProducer } from '../../lib/kafka/erasures.js';
+import { AvroCodec, loadSchema } from '../../schemas/avro.js';
 
 const req = (kind: 'post' | 'author', platform: string, id: string, derived = false): Erasure => ({ kind, platform, id, requested_at: 0, source: 'test', derived });
 const post = (platform: string, id: string, author_id: string) => ({ platform, id, author_id, text: `post ${id}` });
@@ -22,7 +24,7 @@ describe('erasure requests', () => {
 
   it('round-trips through Avro and is keyed for compaction by kind, platform and id', () => {
     const e = req('author', 'mastodon', 'a-42');
-    expect(erasureCodec().decode(erasureCodec().encode(e))).toEqual(e);
+    expect(erasureCodec().decode(erasureCodec().encode(e))).toEqual({ ...e, actor: '', reason: '' });
     expect(erasureKey(e)).toBe('author:mastodon:a-42');
   });
 });
@@ -89,11 +91,12 @@ describe('erasure mutations', () => {
 });
 
 describe('POST /v1/erasures', () => {
-  const TOKEN = 'ingest-token-0123456789';
-  async function app(fail = false) {
+  const TOKEN = 'admin-token-0123456789';
+  const INGEST = 'ingest-token-0123456789';
+  async function app(fail = false, adminTokens = [TOKEN]) {
     const sent: Erasure[] = [];
     const a = Fastify();
-    registerErasures(a, { send: async (e: Erasure[]) => { if (fail) throw new Error('kafka down'); sent.push(...e); } } as unknown as ErasureProducer, { tokens: [TOKEN] });
+    registerErasures(a, { send: async (e: Erasure[]) => { if (fail) throw new Error('kafka down'); sent.push(...e); } } as unknown as ErasureProducer, { adminTokens, ingestTokens: [INGEST] });
     await a.ready();
     const post = (body: unknown, token = TOKEN) => a.inject({ method: 'POST', url: '/v1/erasures', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
     return { sent, post };
@@ -104,6 +107,26 @@ describe('POST /v1/erasures', () => {
     const r = await post({ posts: [{ platform: 'mastodon', id: '1' }], authors: [{ platform: 'bluesky', author_id: 'did:plc:x' }] });
     expect([r.statusCode, r.json()]).toEqual([202, { accepted: 2 }]);
     expect(sent.map((e) => [erasureKey(e), e.source, e.derived])).toEqual([['post:mastodon:1', 'http', false], ['author:bluesky:did:plc:x', 'http', false]]);
+  });
+
+  it('needs an admin token: 403 for an ingest token, 401 when no admin token is configured; records the actor and reason', async () => {
+    const { sent, post } = await app();
+    const forbidden = await post({ posts: [{ platform: 'm', id: '1' }] }, INGEST);
+    expect([forbidden.statusCode, forbidden.json().error]).toEqual([403, 'forbidden']);
+    const none = await (await app(false, [])).post({ posts: [{ platform: 'm', id: '1' }] }, 'some-other-token-0123');
+    expect([none.statusCode, none.json().message]).toEqual([401, 'erasure needs an admin token and none is configured (TRENDSTREAM_API_ADMIN_TOKENS, config api.adminTokens)']);
+    expect(sent).toEqual([]);
+    expect((await post({ authors: [{ platform: 'm', author_id: 'a' }], reason: 'ticket DSR-42' })).statusCode).toBe(202);
+    const actor = `token:${createHash('sha256').update(TOKEN).digest('hex').slice(0, 8)}`;
+    expect(sent.map((e) => [e.actor, e.reason])).toEqual([[actor, 'ticket DSR-42']]);
+    expect(erasureCodec().decode(erasureCodec().encode(sent[0]!))).toMatchObject({ actor, reason: 'ticket DSR-42' });
+    expect((await post({ posts: [{ platform: 'm', id: '1' }], reason: 'x'.repeat(501) })).statusCode).toBe(400);
+  });
+
+  it('reads v1 erasure records (no actor) as written by an older version', () => {
+    const v1 = new AvroCodec<Erasure>(loadSchema('erasure.v1'));
+    const old = v1.encode({ kind: 'post', platform: 'm', id: '1', requested_at: 5, source: 'cli', derived: false });
+    expect(erasureCodec().decode(old)).toEqual({ kind: 'post', platform: 'm', id: '1', requested_at: 5, source: 'cli', derived: false, actor: '', reason: '' });
   });
 
   it('answers 400 naming the field, 401 without the token, 503 when Kafka is down', async () => {

@@ -37,8 +37,10 @@ describe('bearer tokens', () => {
     expect(tokenAccepted('s3cret-token-123456', tokens)).toBe(false);
     expect(tokenAccepted(undefined, tokens)).toBe(false);
   });
-  it('is open when no token is configured', () => {
-    expect(tokenAccepted(undefined, [])).toBe(true);
+  it('accepts nothing when no token is configured, unless explicitly open', () => {
+    expect(tokenAccepted(undefined, [])).toBe(false);
+    expect(tokenAccepted('Bearer anything-0123456789', [])).toBe(false);
+    expect(tokenAccepted(undefined, [], true)).toBe(true);
   });
 });
 

@@ -38,6 +38,12 @@ describe('post validation (CONTRACTS §2)', () => {
     expect(rejects({ ...base, platform: 'Mastodon' }).message).toMatch(/platform/);
     expect(rejects({ ...base, text: 'a\u0000b' }).message).toMatch(/NUL/);
   });
+  it('rejects posts dated before the lower bound (2000 unless configured), naming it', () => {
+    expect(rejects({ ...base, created_at: '1970-01-01T00:00:00Z' }).code).toBe('past_timestamp');
+    expect(rejects({ ...base, created_at: '1999-12-31T23:59:59Z' }).message).toBe('created_at: 1999-12-31T23:59:59.000Z is before the earliest accepted time 2000-01-01T00:00:00.000Z (ingest.minCreatedAt)');
+    expect(toPost({ ...base, created_at: '2000-01-01T00:00:00Z' }, now).created_at).toBe(Date.parse('2000-01-01T00:00:00Z'));
+    expect(() => toPost(base, now, undefined, Date.parse('2026-11-28T00:00:00Z'))).toThrow(/before the earliest accepted time 2026-11-28/);
+  });
   it('rejects posts more than 5 minutes ahead of the ingest clock', () => {
     expect(rejects({ ...base, created_at: '2026-11-27T12:05:01Z' }).code).toBe('future_timestamp');
     expect(toPost({ ...base, created_at: '2026-11-27T12:04:59Z' }, now).created_at).toBeGreaterThan(now);
