@@ -13,6 +13,7 @@ import { ApiConfigSchema } from '../serve/api.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1).default('127.0.0.1');
+const channelName = z.string().regex(/^[a-z0-9_-]{1,40}$/, 'must be a short lowercase name');
 
 export const ConfigSchema = z.object({
   kafka: KafkaConfigSchema.prefault({}),
@@ -41,14 +42,30 @@ export const ConfigSchema = z.object({
     flushMs: z.number().int().positive().default(100).describe('How long the first rows of an insert wait for the batches of other partitions'),
   }).strict().prefault({}),
   alerting: z.object({
-    channels: z.array(z.object({
-      name: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'must be a short lowercase name'),
-      kind: z.enum(['slack', 'webhook']),
-      url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
-      secret: z.string().min(16, 'webhook secrets must be at least 16 characters').optional(),
-    }).strict().refine((ch) => ch.kind !== 'webhook' || ch.secret, { path: ['secret'], message: 'a generic webhook needs a signing secret (TRENDSTREAM_WEBHOOK_SECRET): receivers verify alerts with it' }))
-      .default([]).describe('Alert delivery channels (env TRENDSTREAM_SLACK_WEBHOOK_URL; TRENDSTREAM_WEBHOOK_URL with TRENDSTREAM_WEBHOOK_SECRET)'),
-    dashboardUrl: z.string().url().optional().describe('Link put into Slack messages'),
+    channels: z.array(z.discriminatedUnion('kind', [
+      z.object({
+        name: channelName,
+        kind: z.enum(['slack', 'webhook', 'teams']).describe('slack: incoming webhook; webhook: signed JSON; teams: Workflows webhook (Adaptive Card)'),
+        url: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+        secret: z.string().min(16, 'webhook secrets must be at least 16 characters').optional(),
+      }).strict().refine((ch) => ch.kind !== 'webhook' || ch.secret, { path: ['secret'], message: 'a generic webhook needs a signing secret (TRENDSTREAM_WEBHOOK_SECRET): receivers verify alerts with it' }),
+      z.object({
+        name: channelName,
+        kind: z.literal('email'),
+        host: z.string().min(1).describe('SMTP server (env TRENDSTREAM_SMTP_HOST)'),
+        port: port.default(587).describe('SMTP port: 587 submission with STARTTLS, 465 with secure (env TRENDSTREAM_SMTP_PORT)'),
+        secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS is used whenever the server offers it'),
+        requireTLS: z.boolean().default(false).describe('Fail instead of sending in clear text when the server offers no STARTTLS (env TRENDSTREAM_SMTP_REQUIRE_TLS)'),
+        username: z.string().min(1).optional().describe('SMTP login (env TRENDSTREAM_SMTP_USERNAME)'),
+        password: z.string().optional().describe('SMTP password, a secret (env TRENDSTREAM_SMTP_PASSWORD)'),
+        caFile: z.string().min(1).optional().describe('PEM file of a CA to trust for the server certificate besides the system CAs (env TRENDSTREAM_SMTP_CA_FILE)'),
+        from: z.string().min(3).describe('Sender, "Name <alerts@example.com>" (env TRENDSTREAM_ALERT_EMAIL_FROM)'),
+        to: z.array(z.email()).min(1, 'an e-mail channel needs at least one recipient').describe('Recipients unless the watch names its own email_to (env TRENDSTREAM_ALERT_EMAIL_TO, comma-separated)'),
+        timeoutMs: z.number().int().positive().max(120_000).default(15_000).describe('Connection, greeting and socket timeout of one attempt'),
+      }).strict().refine((ch) => !ch.username || ch.password !== undefined, { path: ['password'], message: 'an SMTP username needs a password (TRENDSTREAM_SMTP_PASSWORD)' }),
+    ])).default([]).describe('Alert delivery channels (env TRENDSTREAM_SLACK_WEBHOOK_URL; TRENDSTREAM_WEBHOOK_URL with TRENDSTREAM_WEBHOOK_SECRET; TRENDSTREAM_TEAMS_WEBHOOK_URL; TRENDSTREAM_SMTP_HOST with TRENDSTREAM_ALERT_EMAIL_FROM and _TO)')
+      .refine((chs) => new Set(chs.map((c) => c.name)).size === chs.length, 'every channel needs its own name'),
+    dashboardUrl: z.string().url().optional().describe('Link put into Slack, Teams and e-mail messages'),
   }).strict().prefault({}),
   api: ApiConfigSchema.prefault({}),
   http: z.object({
@@ -110,6 +127,15 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   const channels = [];
   if (env.TRENDSTREAM_SLACK_WEBHOOK_URL) channels.push({ name: 'slack', kind: 'slack', url: env.TRENDSTREAM_SLACK_WEBHOOK_URL });
   if (env.TRENDSTREAM_WEBHOOK_URL) channels.push({ name: 'webhook', kind: 'webhook', url: env.TRENDSTREAM_WEBHOOK_URL, secret: env.TRENDSTREAM_WEBHOOK_SECRET });
+  if (env.TRENDSTREAM_TEAMS_WEBHOOK_URL) channels.push({ name: 'teams', kind: 'teams', url: env.TRENDSTREAM_TEAMS_WEBHOOK_URL });
+  if (env.TRENDSTREAM_SMTP_HOST) {
+    channels.push({
+      name: 'email', kind: 'email', host: env.TRENDSTREAM_SMTP_HOST, port: int(env.TRENDSTREAM_SMTP_PORT), username: env.TRENDSTREAM_SMTP_USERNAME || undefined,
+      password: env.TRENDSTREAM_SMTP_PASSWORD, caFile: env.TRENDSTREAM_SMTP_CA_FILE || undefined, from: env.TRENDSTREAM_ALERT_EMAIL_FROM, to: list(env.TRENDSTREAM_ALERT_EMAIL_TO) ?? [],
+      ...(env.TRENDSTREAM_SMTP_SECURE ? { secure: env.TRENDSTREAM_SMTP_SECURE === '1' || env.TRENDSTREAM_SMTP_SECURE === 'true' } : {}),
+      ...(env.TRENDSTREAM_SMTP_REQUIRE_TLS ? { requireTLS: env.TRENDSTREAM_SMTP_REQUIRE_TLS === '1' || env.TRENDSTREAM_SMTP_REQUIRE_TLS === 'true' } : {}),
+    });
+  }
   if (channels.length) set('alerting', 'channels', channels);
   set('alerting', 'dashboardUrl', env.TRENDSTREAM_DASHBOARD_URL);
   const out: Record<string, unknown> = {};
@@ -183,6 +209,11 @@ export function redact(c: Config): unknown {
     clickhouse: { ...c.clickhouse, password: c.clickhouse.password ? '[redacted]' : '' },
     ingest: { ...c.ingest, tokens: c.ingest.tokens.map(() => '[redacted]'), mastodon: c.ingest.mastodon.map((m) => ({ ...m, token: '[redacted]' })) },
     api: { ...c.api, readTokens: c.api.readTokens.map(() => '[redacted]'), adminTokens: c.api.adminTokens.map(() => '[redacted]') },
-    alerting: { ...c.alerting, channels: c.alerting.channels.map((ch) => ({ ...ch, url: ch.url.replace(/\/[^/]*$/, '/[redacted]'), secret: ch.secret ? '[redacted]' : undefined })) },
+    alerting: {
+      ...c.alerting,
+      channels: c.alerting.channels.map((ch) => (ch.kind === 'email'
+        ? { ...ch, password: ch.password ? '[redacted]' : undefined }
+        : { ...ch, url: ch.url.replace(/\/[^/]*$/, '/[redacted]'), secret: ch.secret ? '[redacted]' : undefined })),
+    },
   };
 }

@@ -17,7 +17,7 @@ import { registerApi } from '../serve/api.js';
 import { registerDashboard } from '../serve/dashboard.js';
 import { WatchStore } from '../serve/watch-store.js';
 
-export interface DemoOptions { speed: number; rate: number; seconds?: number; watches: string; configFile?: string }
+export interface DemoOptions { speed: number; rate: number; seconds?: number; watches: string; configFile?: string; kafkaPort?: number }
 
 const MIN = 60_000;
 
@@ -69,80 +69,116 @@ async function openAlerts(config: Config, pipeline: Pipeline): Promise<string[]>
   return rows.map((r) => `  [severity ${r.severity}] ${r.watch} (since ${r.at} stream time): ${r.summary}`);
 }
 
+/**
+ * Runs the demo until `seconds` pass or a signal (SIGINT from Ctrl-C, SIGTERM, SIGHUP when the
+ * terminal goes away) arrives; then stops everything it started, in reverse order, and exits.
+ * The handlers are installed before anything starts, so a Ctrl-C during startup lets the step
+ * under way finish and then undoes it (a broker being started is stopped, not orphaned); a
+ * second signal changes nothing; a pipeline that does not close within `shutdownMs` does not
+ * keep the broker running.
+ */
 export async function runDemo(o: DemoOptions): Promise<void> {
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  // In memory: PUT /v1/watches changes the running demo, not the tracked example file.
-  const watchStore = new WatchStore({ watches: WatchListSchema.parse(JSON.parse(readFileSync(o.watches, 'utf8'))), log });
-  const watches = watchStore.get();
-  let kafkaStop: (() => Promise<void>) | null = null;
-  const env = { ...process.env };
-  // Each run streams the 90 minutes before now. A broker and an embedded store left by an
-  // earlier run hold stream times up to that run's end, which would make this run's posts late
-  // and show the earlier run's trends: when the demo runs its own broker, both start empty.
-  let fresh = false;
-  if (!env.KAFKA_BROKERS) {
-    fresh = !(await portOpen(9092));
-    console.log(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:9092, empty…` : 'Using the Kafka broker already on 127.0.0.1:9092…');
-    const k = await startKafka({ port: 9092, name: 'demo-kafka', fresh });
-    env.KAFKA_BROKERS = k.brokers;
-    kafkaStop = k.daemon ? k.stop : null;
-  }
-  const { config, token: oneTime } = withOneTimeToken(loadConfig({ file: o.configFile, env }));
-  if (fresh && !config.clickhouse.url && config.clickhouse.path === DEFAULT_CHDB_PATH && existsSync(config.clickhouse.path)) {
-    rmSync(config.clickhouse.path, { recursive: true, force: true });
-    console.log(`Cleared the demo's embedded store (${config.clickhouse.path}) of an earlier run; set TRENDSTREAM_CHDB_PATH to keep a store across runs.`);
-  }
-  const kafkaUp = Date.now();
-  console.log(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}`);
-  const metrics = Metrics.withDefaults();
-  const pipeline = await startPipeline({
-    config, roles: ['ingest', 'process', 'sink'], log, metrics, watches: () => watchStore.get(), group: 'demo',
-    routes: (app, { store }) => {
-      registerApi(app, { store: store!, database: config.clickhouse.database, watches: watchStore, tokens: { read: config.api.readTokens, admin: config.api.adminTokens }, log: log.child({ component: 'api' }) });
-      registerDashboard(app);
-    },
-  });
-  console.log(`Dashboard: http://127.0.0.1:${pipeline.httpPort}/?token=${oneTime ?? '<your token>'} · ingest: POST /v1/posts · API: /v1/openapi.json · metrics: http://127.0.0.1:${pipeline.opsPort}/metrics`);
-
   let stopping = false;
-  const now = Date.now();
-  const start = Math.floor((now - 90 * MIN) / MIN) * MIN;
-  const at = (minutes: number) => start + minutes * MIN;
-  const events: GeneratorEvent[] = [
-    { kind: 'burst', tag: 'Glatteis', at: at(25), peakPerMinute: 400, rampMinutes: 3, durationMinutes: 30, lang: 'de' },
-    { kind: 'firestorm', watch: 'deutsche-bahn', at: at(45), peakPerMinute: 500, rampMinutes: 4, durationMinutes: 40, tag: 'Bahnchaos' },
-    { kind: 'campaign', tag: 'WahlBetrug', at: at(60), perMinute: 200, durationMinutes: 20, accounts: 25 },
-  ];
-  const posts = generate({ seed: Date.now() % 100_000, start, minutes: 24 * 60, postsPerMinute: o.rate, events, watches });
-  const feeding = feed(pipeline, posts, start, o.speed, () => stopping).catch((e) => log.error({ err: e }, 'generator stopped'));
-
-  const shutdown = async () => {
+  let wake: () => void = () => {};
+  const woken = new Promise<void>((r) => { wake = r; });
+  const onSignal = () => {
     if (stopping) return;
     stopping = true;
-    console.log('\nStopping…');
-    await feeding;
-    await pipeline.close();
-    watchStore.close();
-    if (kafkaStop) await kafkaStop();
-    console.log('Stopped.');
-    process.exit(0);
+    say('\nStopping…');
+    wake();
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // A terminal that went away makes writes fail (EIO); that must not cut the shutdown short.
+  process.stdout.on('error', () => {});
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  let kafkaStop: (() => Promise<void>) | null = null;
+  let pipeline: Pipeline | undefined;
+  let watchStore: WatchStore | undefined;
+  let feeding: Promise<unknown> = Promise.resolve();
+  let shutdownMs = 15_000;
+  try {
+    // In memory: PUT /v1/watches changes the running demo, not the tracked example file.
+    watchStore = new WatchStore({ watches: WatchListSchema.parse(JSON.parse(readFileSync(o.watches, 'utf8'))), log });
+    const store = watchStore;
+    const watches = store.get();
+    const env = { ...process.env };
+    // Each run streams the 90 minutes before now. A broker and an embedded store left by an
+    // earlier run hold stream times up to that run's end, which would make this run's posts late
+    // and show the earlier run's trends: when the demo runs its own broker, both start empty.
+    let fresh = false;
+    const kport = o.kafkaPort ?? 9092;
+    if (!env.KAFKA_BROKERS) {
+      fresh = !(await portOpen(kport));
+      say(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:${kport}, empty…` : `Using the Kafka broker already on 127.0.0.1:${kport}…`);
+      const k = await startKafka({ port: kport, name: 'demo-kafka', fresh });
+      env.KAFKA_BROKERS = k.brokers;
+      kafkaStop = k.daemon ? k.stop : null;
+    }
+    if (stopping) return;
+    const { config, token: oneTime } = withOneTimeToken(loadConfig({ file: o.configFile, env }));
+    shutdownMs = config.shutdownMs;
+    if (fresh && !config.clickhouse.url && config.clickhouse.path === DEFAULT_CHDB_PATH && existsSync(config.clickhouse.path)) {
+      rmSync(config.clickhouse.path, { recursive: true, force: true });
+      say(`Cleared the demo's embedded store (${config.clickhouse.path}) of an earlier run; set TRENDSTREAM_CHDB_PATH to keep a store across runs.`);
+    }
+    const kafkaUp = Date.now();
+    say(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}`);
+    const metrics = Metrics.withDefaults();
+    pipeline = await startPipeline({
+      config, roles: ['ingest', 'process', 'sink'], log, metrics, watches: () => store.get(), group: 'demo',
+      routes: (app, { store: ch }) => {
+        registerApi(app, { store: ch!, database: config.clickhouse.database, watches: store, tokens: { read: config.api.readTokens, admin: config.api.adminTokens }, log: log.child({ component: 'api' }) });
+        registerDashboard(app);
+      },
+    });
+    if (stopping) return;
+    say(`Dashboard: http://127.0.0.1:${pipeline.httpPort}/?token=${oneTime ?? '<your token>'} · ingest: POST /v1/posts · API: /v1/openapi.json · metrics: http://127.0.0.1:${pipeline.opsPort}/metrics`);
 
-  const until = o.seconds ? Date.now() + o.seconds * 1000 : Infinity;
-  while (!stopping && Date.now() < until) {
-    let lines: string[];
-    let alerts: string[] = [];
-    try {
-      lines = await topHashtags(config, pipeline);
-      alerts = await openAlerts(config, pipeline);
-    } catch (e) { lines = [`(ClickHouse not answering: ${(e as Error).message})`]; }
-    const head = `trendstream demo · ${new Date().toISOString().slice(11, 19)} · ${Math.round((Date.now() - kafkaUp) / 1000)} s since Kafka was up`;
-    const body = [head, '', 'Top hashtags (last 15 minutes of stream time):', ...(lines.length ? lines : ['  (waiting for the first complete minute…)']), '', 'Open shitstorm alerts:', ...(alerts.length ? alerts : ['  (none)']), '', 'Ctrl-C stops everything the demo started.'];
-    if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H' + body.join('\n') + '\n');
-    else console.log(body.join('\n'));
-    await sleep(2000);
+    const now = Date.now();
+    const start = Math.floor((now - 90 * MIN) / MIN) * MIN;
+    const at = (minutes: number) => start + minutes * MIN;
+    const events: GeneratorEvent[] = [
+      { kind: 'burst', tag: 'Glatteis', at: at(25), peakPerMinute: 400, rampMinutes: 3, durationMinutes: 30, lang: 'de' },
+      { kind: 'firestorm', watch: 'deutsche-bahn', at: at(45), peakPerMinute: 500, rampMinutes: 4, durationMinutes: 40, tag: 'Bahnchaos' },
+      { kind: 'campaign', tag: 'WahlBetrug', at: at(60), perMinute: 200, durationMinutes: 20, accounts: 25 },
+    ];
+    const posts = generate({ seed: Date.now() % 100_000, start, minutes: 24 * 60, postsPerMinute: o.rate, events, watches });
+    const running = pipeline;
+    feeding = feed(running, posts, start, o.speed, () => stopping).catch((e) => log.error({ err: e }, 'generator stopped'));
+
+    const until = o.seconds ? Date.now() + o.seconds * 1000 : Infinity;
+    while (!stopping && Date.now() < until) {
+      let lines: string[];
+      let alerts: string[] = [];
+      try {
+        lines = await topHashtags(config, running);
+        alerts = await openAlerts(config, running);
+      } catch (e) { lines = [`(ClickHouse not answering: ${(e as Error).message})`]; }
+      if (stopping) break;
+      const head = `trendstream demo · ${new Date().toISOString().slice(11, 19)} · ${Math.round((Date.now() - kafkaUp) / 1000)} s since Kafka was up`;
+      const body = [head, '', 'Top hashtags (last 15 minutes of stream time):', ...(lines.length ? lines : ['  (waiting for the first complete minute…)']), '', 'Open shitstorm alerts:', ...(alerts.length ? alerts : ['  (none)']), '', 'Ctrl-C stops everything the demo started.'];
+      if (process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H' + body.join('\n') + '\n');
+      else say(body.join('\n'));
+      await Promise.race([sleep(2000), woken]);
+    }
+  } finally {
+    if (!stopping) { stopping = true; say('\nStopping…'); }
+    // The broker is stopped whatever happened before: a pipeline that hangs on close gets
+    // `shutdownMs`, then the process exits anyway (its state is in Kafka and ClickHouse).
+    const closing = (async () => {
+      await feeding;
+      await pipeline?.close();
+    })().catch((e) => log.error({ err: e }, 'pipeline did not close cleanly'));
+    const timer = sleep(shutdownMs, 'timeout' as const, { ref: false });
+    if ((await Promise.race([closing, timer])) === 'timeout') log.error({ shutdownMs }, 'pipeline did not close in time; stopping the broker anyway');
+    watchStore?.close();
+    if (kafkaStop) await kafkaStop().catch((e) => log.error({ err: e }, 'could not stop the Kafka broker'));
+    say('Stopped.');
   }
-  await shutdown();
+  process.exit(0);
+}
+
+/** A line on the terminal; nothing when the terminal is gone. */
+function say(line: string): void {
+  try { process.stdout.write(`${line}\n`); } catch { /* terminal gone */ }
 }

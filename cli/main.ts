@@ -30,7 +30,8 @@ program.command('demo')
   .option('--seconds <n>', 'stop by itself after this many seconds', int('--seconds'))
   .option('--watches <file>', 'watches file (CONTRACTS §3)', 'deploy/local/demo-watches.json')
   .option('--config <file>', 'JSON config file')
-  .action(async (o) => runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config }));
+  .option('--kafka-port <n>', 'port of the broker the demo starts (or uses) when KAFKA_BROKERS is unset', int('--kafka-port'), 9092)
+  .action(async (o) => runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config, kafkaPort: o.kafkaPort }));
 
 const time = (name: string) => (v: string) => {
   const t = Date.parse(v);

@@ -15,6 +15,8 @@ export const WatchSchema = z.object({
   sensitivity: z.number().positive().max(10).default(1),
   /** Names of delivery channels (configured in the alert sink); empty means all. */
   channels: z.array(z.string()).default([]),
+  /** Recipients of this watch's alerts on e-mail channels, instead of the channel's `to`. */
+  email_to: z.array(z.email()).max(50).optional(),
 }).strict();
 export type Watch = z.output<typeof WatchSchema>;
 export const WatchListSchema = z.array(WatchSchema).superRefine((ws, ctx) => {

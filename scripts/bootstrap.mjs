@@ -2,8 +2,9 @@
 // Entry of `npm run demo|test|eval|bench` on a fresh clone: installs the npm dependencies
 // when they are missing (nothing else needs to be set up by hand), then runs the command.
 // Kafka and ClickHouse are fetched, installed and started by the commands themselves.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,11 +27,21 @@ if (!needed.every((p) => existsSync(path.join(root, 'node_modules', p, 'package.
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
 const targets = {
-  demo: [tsx, ['cli/main.ts', 'demo', ...args]],
+  // Not through the tsx command: on Ctrl-C it gives the program 30 ms to acknowledge the signal
+  // and then kills it with SIGKILL, which a busy demo missed and left its Kafka broker running.
+  // bin/trendstream.mjs registers tsx's loader in the demo's own process instead.
+  demo: [process.execPath, ['bin/trendstream.mjs', 'demo', ...args]],
   test: [vitest, ['run', ...args]],
   eval: [tsx, ['bench/eval.ts', ...args]],
   bench: [tsx, ['bench/run.ts', ...args]],
 };
 const target = targets[command];
 if (!target) { console.error(`unknown command ${command}; use one of ${Object.keys(targets).join(', ')}`); process.exit(1); }
-process.exit(run(target[0], target[1]));
+// The command runs as our child and we wait for it. Ctrl-C reaches it from the terminal (same
+// process group); signals sent to us alone (npm forwards SIGINT and SIGTERM) are passed on, and
+// we never exit before it does, so a terminal or npm never sees the command "done" while it is
+// still stopping what it started.
+const child = spawn(target[0], target[1], { cwd: root, stdio: 'inherit' });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { if (child.exitCode === null) child.kill(sig); });
+child.once('error', (e) => { console.error(`cannot run ${target[0]}: ${e.message}`); process.exit(1); });
+child.once('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 1) : 1)));

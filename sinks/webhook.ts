@@ -1,7 +1,8 @@
-// Alert delivery (issue 4): Slack-compatible incoming webhooks and generic JSON webhooks
-// signed with HMAC-SHA256 over "<timestamp>.<body>", the event id as idempotency key. One
-// consumer group per channel: a dead endpoint pauses only its own channel, offsets commit
-// only after delivery, so every alert is redelivered once the endpoint returns.
+// Alert delivery (issue 4, issue 22): Slack-compatible incoming webhooks, generic JSON webhooks
+// signed with HMAC-SHA256 over "<timestamp>.<body>", Microsoft Teams (teams.ts) and e-mail
+// (email.ts), the event id as idempotency key. One consumer group per channel: a dead endpoint
+// pauses only its own channel, offsets commit only after delivery, so every alert is
+// redelivered once the endpoint returns.
 import { exitOnFatalCrash, trackLag } from '../lib/kafka/client.js';
 import { createHmac } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -9,23 +10,18 @@ import type { Logger } from '../lib/log.js';
 import { retry } from '../lib/retry.js';
 import type { Metrics } from '../lib/metrics.js';
 import { decodeEvent } from '../schemas/events-codec.js';
-import { type AlertEvent, SEVERITY_TEXT } from '../schemas/events.js';
+import type { AlertEvent } from '../schemas/events.js';
 import type { Watch } from '../schemas/watches.js';
+import { type Channel, DeliveryError, type HttpChannel, headline, type Sender } from './channel.js';
+import { EmailSender } from './email.js';
+import { teamsMessage } from './teams.js';
 
-export interface Channel {
-  name: string;
-  kind: 'slack' | 'webhook';
-  url: string;
-  /** HMAC secret of a generic webhook. */
-  secret?: string;
-}
+export { type Channel, DeliveryError } from './channel.js';
 
 /** Signs a body for the generic webhook: hex HMAC-SHA256 of `${timestamp}.${body}`. */
 export function sign(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
-
-const EMOJI = ['', '🟢', '🟡', '🟠', '🔴', '🔥', '🚨'];
 
 /**
  * Text from outside (watch names, post ids, summaries quoting them) as Slack shows it literally:
@@ -38,7 +34,7 @@ export function slackText(s: string): string {
 /** A Slack message for an alert: severity, summary, reasons, sample posts and a link. */
 export function slackMessage(e: AlertEvent, watchName: string, link?: string): Record<string, unknown> {
   const name = slackText(watchName);
-  const head = e.state === 'resolved' ? `✅ Resolved: ${name}` : `${EMOJI[e.severity]} ${e.state === 'escalated' ? 'Escalated' : 'Shitstorm alert'}: ${name} — severity ${e.severity}/6 (${SEVERITY_TEXT[e.severity]})`;
+  const head = headline(e, name);
   const reasons = e.reasons.map((r) => `• ${slackText(r.code.replace(/_/g, ' '))}: ${r.value} (baseline ${r.baseline})`).join('\n');
   const samples = e.samples.map((s) => `• ${slackText(s.platform)} post ${slackText(s.id)}`).join('\n');
   const summary = slackText(e.summary);
@@ -54,13 +50,12 @@ export function slackMessage(e: AlertEvent, watchName: string, link?: string): R
   };
 }
 
-export class DeliveryError extends Error {
-  constructor(message: string, readonly retryable: boolean) { super(message); this.name = 'DeliveryError'; }
-}
+const httpBody = (ch: HttpChannel, e: AlertEvent, watchName: string, link?: string): unknown =>
+  ch.kind === 'slack' ? slackMessage(e, watchName, link) : ch.kind === 'teams' ? teamsMessage(e, watchName, link) : e;
 
-/** Delivers one alert to one channel; throws DeliveryError (retryable unless a 4xx other than 408/429). */
-export async function deliver(ch: Channel, e: AlertEvent, watchName: string, link?: string, timeoutMs = 10_000): Promise<void> {
-  const body = JSON.stringify(ch.kind === 'slack' ? slackMessage(e, watchName, link) : e);
+/** Delivers one alert to one HTTP channel; throws DeliveryError (retryable unless a 4xx other than 408/429). */
+export async function deliver(ch: HttpChannel, e: AlertEvent, watchName: string, link?: string, timeoutMs = 10_000): Promise<void> {
+  const body = JSON.stringify(httpBody(ch, e, watchName, link));
   const ts = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': e.id, 'x-trendstream-event-id': e.id };
   if (ch.kind === 'webhook') {
@@ -80,6 +75,12 @@ export async function deliver(ch: Channel, e: AlertEvent, watchName: string, lin
   throw new DeliveryError(`${ch.name}: HTTP ${res.status}`, res.status >= 500 || res.status === 408 || res.status === 429);
 }
 
+/** The sender of a channel: HTTP for Slack, webhooks and Teams, SMTP for e-mail. */
+export function senderFor(ch: Channel): Sender {
+  if (ch.kind === 'email') return new EmailSender(ch);
+  return { send: (e, w, link) => deliver(ch, e, w?.name ?? e.watch, link), close: async () => undefined };
+}
+
 export interface AlertDeliveryOptions {
   channel: Channel;
   topic: string;
@@ -94,10 +95,12 @@ export interface AlertDeliveryOptions {
 
 export class AlertDelivery {
   private readonly consumer: Consumer;
+  private readonly sender: Sender;
   private running = false;
 
   constructor(kafka: Kafka, private readonly o: AlertDeliveryOptions) {
     this.consumer = kafka.consumer({ groupId: o.groupId, readUncommitted: false, allowAutoTopicCreation: false });
+    this.sender = senderFor(o.channel);
   }
 
   get ready(): boolean { return this.running; }
@@ -118,7 +121,7 @@ export class AlertDelivery {
         if (w?.channels.length && !w.channels.includes(this.o.channel.name)) return;
         this.o.metrics.received.inc(labels);
         try {
-          await retry(() => deliver(this.o.channel, e, w?.name ?? e.watch, this.o.dashboardUrl), {
+          await retry(() => this.sender.send(e, w, this.o.dashboardUrl), {
             initialMs: 250, maxMs: this.o.maxBackoffMs ?? 30_000,
             retryable: (err) => (err as DeliveryError).retryable && this.running,
             onRetry: async (err, attempt) => {
@@ -142,6 +145,6 @@ export class AlertDelivery {
 
   async close(): Promise<void> {
     this.running = false;
-    await this.consumer.disconnect();
+    try { await this.consumer.disconnect(); } finally { await this.sender.close(); }
   }
 }

@@ -1,0 +1,72 @@
+// What every alert channel shares (issue 4, issue 22): the configured channel kinds and the
+// error a delivery attempt throws. The HTTP kinds live in webhook.ts and teams.ts, e-mail in
+// email.ts; sinks/webhook.ts runs one consumer group per channel over all of them.
+import { type AlertEvent, SEVERITY_TEXT } from '../schemas/events.js';
+import type { Watch } from '../schemas/watches.js';
+
+/** Slack incoming webhook, signed generic webhook, or a Microsoft Teams Workflows webhook. */
+export interface HttpChannel {
+  name: string;
+  kind: 'slack' | 'webhook' | 'teams';
+  url: string;
+  /** HMAC secret of a generic webhook. */
+  secret?: string;
+}
+
+/** SMTP delivery: STARTTLS whenever the server offers it (or implicit TLS with `secure`). */
+export interface EmailChannel {
+  name: string;
+  kind: 'email';
+  host: string;
+  port: number;
+  /** Implicit TLS from the first byte (port 465); otherwise STARTTLS when offered. */
+  secure: boolean;
+  /** Refuse to send when the server does not offer STARTTLS. */
+  requireTLS: boolean;
+  username?: string;
+  password?: string;
+  /** PEM file of a CA to trust besides the system's (a company relay with its own CA). */
+  caFile?: string;
+  from: string;
+  to: string[];
+  /** Connection, greeting and socket timeout of one attempt. */
+  timeoutMs: number;
+}
+
+export type Channel = HttpChannel | EmailChannel;
+
+export class DeliveryError extends Error {
+  readonly code = 'delivery_failed';
+  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) { super(message, options); this.name = 'DeliveryError'; }
+}
+
+/** Delivers alerts to one channel. `send` throws DeliveryError; `close` releases connections. */
+export interface Sender {
+  send(e: AlertEvent, watch: Watch | undefined, link?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The episode an alert event belongs to: its id without the trailing state (`alert:w:<opened at>`). */
+export const episodeId = (id: string): string => id.replace(/:(opened|escalated|resolved)$/, '');
+
+/** One line of outside text: control characters and line breaks become spaces, at most `max` characters. */
+export function oneLine(s: string, max = 300): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
+export const EMOJI = ['', '🟢', '🟡', '🟠', '🔴', '🔥', '🚨'];
+
+/** The first line of every alert message; `name` already made safe for the medium. */
+export function headline(e: AlertEvent, name: string): string {
+  if (e.state === 'resolved') return `✅ Resolved: ${name}`;
+  return `${EMOJI[e.severity]} ${e.state === 'escalated' ? 'Escalated' : 'Shitstorm alert'}: ${name} — severity ${e.severity}/6 (${SEVERITY_TEXT[e.severity]})`;
+}
+
+/** "volume: 7.9 (baseline 1)" per reason; codes are ours, values numbers. */
+export const reasonLines = (e: AlertEvent): string[] => e.reasons.map((r) => `${r.code.replace(/_/g, ' ')}: ${r.value} (baseline ${r.baseline})`);
+
+/** "Posts in window: 830 · negative: 71%" and the bot warning. */
+export const countsLine = (e: AlertEvent): string =>
+  `Posts in window: ${e.posts} · negative: ${Math.round(e.negative_share * 100)}%${e.inauthentic ? ' · ⚠️ likely bots / coordinated' : ''}`;

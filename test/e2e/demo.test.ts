@@ -1,0 +1,90 @@
+// `npm run demo` and Ctrl-C as a person at a terminal does it (issue 22): the demo runs under
+// `script` in a pseudo-terminal, and a Ctrl-C byte written to the terminal makes its line
+// discipline send SIGINT to the whole foreground process group (npm, bootstrap, the demo). At
+// each point of a run — while the broker starts, while the generator feeds, with the top
+// hashtags on screen — the demo says it stopped, and no process of that run is left: neither one
+// carrying the run's marker in its environment (the demo, its broker, anything they started)
+// nor the broker named in its pid file.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort, portOpen } from '../../deploy/local/process.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+
+/** Pids of live processes whose environment holds `marker` (zombies have none left). */
+function marked(marker: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`).includes(marker)) pids.push(Number(d));
+    } catch { /* gone meanwhile, or not ours */ }
+  }
+  return pids;
+}
+
+/** A port whose successor (the KRaft controller's) is free as well. */
+async function brokerPort(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p < 65000 && !(await portOpen(p + 1))) return p;
+  }
+}
+
+interface Run { output: string; code: number | null; leftover: number[]; pidFileLeft: boolean; brokerStarted: boolean }
+
+/** Runs the demo in a pseudo-terminal, presses Ctrl-C once `when` matches its screen, waits for the end. */
+async function ctrlC(when: RegExp): Promise<Run> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'demo-ctrlc-'));
+  const marker = `TRENDSTREAM_DEMO_RUN=${randomUUID()}`;
+  const port = await brokerPort();
+  const env: NodeJS.ProcessEnv = { ...process.env, TRENDSTREAM_HOME: home, TRENDSTREAM_CHDB_PATH: path.join(home, 'chdb'), TRENDSTREAM_HTTP_PORT: '0', TRENDSTREAM_INGEST_PORT: '0', TERM: 'xterm', LOG_LEVEL: 'error' };
+  delete env.KAFKA_BROKERS;
+  delete env.CLICKHOUSE_URL;
+  env[marker.split('=')[0]!] = marker.split('=')[1];
+  const cmd = `npm run demo -- --kafka-port ${port} --rate 600 --speed 60`;
+  const term = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let pressed = false;
+  const exited = new Promise<number | null>((r) => term.once('exit', (code) => r(code)));
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    if (!pressed && when.test(output)) { pressed = true; term.stdin!.write('\x03'); }
+  };
+  term.stdout!.on('data', onData);
+  term.stderr!.on('data', onData);
+  try {
+    const code = await exited;
+    const pidFile = path.join(home, 'demo-kafka', 'kafka.pid');
+    return { output, code, leftover: marked(marker), pidFileLeft: existsSync(pidFile), brokerStarted: existsSync(path.join(home, 'demo-kafka', 'kafka.log')) };
+  } finally {
+    for (const pid of marked(marker)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+}
+
+describe('npm run demo and Ctrl-C', () => {
+  it('stops everything it started when Ctrl-C comes while the broker starts: no pipeline is started after it', async () => {
+    const r = await ctrlC(/Starting Apache Kafka/);
+    expect(r.output).toContain('Stopping…');
+    expect(r.output).toContain('Stopped.');
+    expect(r.output).not.toContain('Dashboard:');
+    expect(r.brokerStarted).toBe(true);
+    expect([r.code, r.leftover, r.pidFileLeft]).toEqual([130, [], false]);
+  });
+
+  it('stops everything it started when Ctrl-C comes while the generator feeds', async () => {
+    const r = await ctrlC(/Dashboard: http/);
+    expect(r.output).toContain('Stopped.');
+    expect([r.code, r.leftover, r.pidFileLeft]).toEqual([130, [], false]);
+  });
+
+  it('stops everything it started when Ctrl-C comes late, with the top hashtags on screen', async () => {
+    const r = await ctrlC(/ 1\. #\S+ +\d+ posts/);
+    expect(r.output).toContain('Stopped.');
+    expect([r.code, r.leftover, r.pidFileLeft]).toEqual([130, [], false]);
+  });
+});
