@@ -5,7 +5,6 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { analyseText } from '../processors/text/sentiment.js';
-import { UsageError } from './detect.js';
 
 /** The language tags a post may carry (ingest/post.ts accepts the same). */
 const LANG_TAG = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
@@ -34,13 +33,15 @@ export function analyzeLine(line: string): string {
 
 /** Runs `analyze` from `input` to `output` (`-` for stdin/stdout). Rejects with UsageError when the input cannot be read. */
 export async function runAnalyze(o: { input: string; output: string }): Promise<AnalyzeStats> {
-  if (o.input !== '-' && !existsSync(o.input)) throw new UsageError(`input file not found: ${o.input}`);
+  // UsageError's module (the `detect` command's) is loaded only for an error: it brings ClickHouse's client.
+  const usage = async (message: string) => new (await import('./detect.js')).UsageError(message);
+  if (o.input !== '-' && !existsSync(o.input)) throw await usage(`input file not found: ${o.input}`);
   const input = o.input === '-' ? process.stdin : createReadStream(o.input);
   const opened = new Promise<void>((resolve, reject) => {
     if (input === process.stdin) resolve();
-    else { input.once('open', () => resolve()); input.once('error', (e: Error) => reject(new UsageError(`cannot read ${o.input}: ${e.message}`))); }
+    else { input.once('open', () => resolve()); input.once('error', reject); }
   });
-  await opened;
+  await opened.catch(async (e: Error) => { throw await usage(`cannot read ${o.input}: ${e.message}`); });
   const out = o.output === '-' ? process.stdout : createWriteStream(o.output);
   const stats: AnalyzeStats = { lines: 0, analysed: 0, bad: 0, seconds: 0, cpuSeconds: 0 };
   let t0 = 0;

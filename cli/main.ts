@@ -1,16 +1,10 @@
 // The `trendstream` CLI: one entry for the demo, the workers and the offline tools.
 // Exit codes: 0 success, 1 bad arguments or unreadable input, 2 a runtime failure.
 import { Command, InvalidArgumentError } from 'commander';
-import { runDemo } from './demo.js';
-import { runDetect, UsageError } from './detect.js';
-import { runAnalyze } from './analyze.js';
-import { runWorker } from './worker.js';
-import { ConfigError, loadConfig } from '../app/config.js';
-import { DEFAULT_LATENESS_MS } from '../processors/detect.js';
-import { registerQueryCommands } from './query.js';
-import { runMigrate, runRetention, runServe } from './serve.js';
-import { runErase } from './erase.js';
-import { InvalidErasureError } from '../schemas/erasure.js';
+// Each command loads its modules when it runs (`await import` in its action): `analyze` must not
+// pay for Fastify, zod, kafkajs and ClickHouse clients it never uses. Only what defining the
+// commands needs is imported here; the query commands (top, alerts, watches: their module
+// brings zod) are defined only when the command run is not one of those below.
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -31,7 +25,7 @@ program.command('demo')
   .option('--watches <file>', 'watches file (CONTRACTS §3)', 'deploy/local/demo-watches.json')
   .option('--config <file>', 'JSON config file')
   .option('--kafka-port <n>', 'port of the broker the demo starts (or uses) when KAFKA_BROKERS is unset', int('--kafka-port'), 9092)
-  .action(async (o) => runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config, kafkaPort: o.kafkaPort }));
+  .action(async (o) => (await import('./demo.js')).runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config, kafkaPort: o.kafkaPort }));
 
 const time = (name: string) => (v: string) => {
   const t = Date.parse(v);
@@ -46,16 +40,17 @@ program.command('detect')
   .option('--to <time>', 'backtest: until this time (exclusive)', time('--to'))
   .requiredOption('--output <file>', 'where to write the events as NDJSON (- for stdout)')
   .option('--watches <file>', 'watches as a JSON array (CONTRACTS §3)')
-  .option('--lateness <ms>', 'allowed lateness in milliseconds', int('--lateness'), DEFAULT_LATENESS_MS)
+  .option('--lateness <ms>', 'allowed lateness in milliseconds (default: DEFAULT_LATENESS_MS of processors/detect, 60000)', int('--lateness'))
   .option('--trend-sensitivity <x>', 'trend thresholds divided by this (>1 finds more)', int('--trend-sensitivity'))
   .option('--watch-sensitivity <x>', "override every watch's sensitivity", int('--watch-sensitivity'))
   .option('--min-severity <n>', "override every watch's opening severity (1–6)", int('--min-severity'))
   .option('--config <file>', 'JSON config file (for --from/--to)')
   .action(async (o) => {
+    const [{ runDetect, UsageError }, { loadConfig }, { DEFAULT_LATENESS_MS }] = await Promise.all([import('./detect.js'), import('../app/config.js'), import('../processors/detect.js')]);
     if ((o.from === undefined) !== (o.to === undefined)) throw new UsageError('--from and --to go together');
     if (o.minSeverity !== undefined && (o.minSeverity > 6 || !Number.isInteger(o.minSeverity))) throw new UsageError('--min-severity must be an integer from 1 to 6');
     const range = o.from !== undefined ? { from: o.from as number, to: o.to as number, config: loadConfig({ file: o.config }) } : undefined;
-    const stats = await runDetect({ input: o.input, range, output: o.output, watches: o.watches, latenessMs: o.lateness,
+    const stats = await runDetect({ input: o.input, range, output: o.output, watches: o.watches, latenessMs: o.lateness ?? DEFAULT_LATENESS_MS,
       trendSensitivity: o.trendSensitivity, watchSensitivity: o.watchSensitivity, minSeverity: o.minSeverity });
     if (o.output !== '-') process.stderr.write(`detect: ${stats.posts} posts, ${stats.minutes} minutes decided, ${stats.late} late, ${stats.duplicates} duplicates\n`);
   });
@@ -65,6 +60,7 @@ program.command('analyze')
   .requiredOption('--input <file>', 'texts as NDJSON (- for stdin)')
   .requiredOption('--output <file>', 'where to write the scores as NDJSON (- for stdout)')
   .action(async (o) => {
+    const { runAnalyze } = await import('./analyze.js');
     const stats = await runAnalyze({ input: o.input, output: o.output });
     const rate = (s: number) => Math.round(stats.analysed / Math.max(s, 1e-3)).toLocaleString('en');
     if (o.output !== '-') process.stderr.write(`analyze: ${stats.analysed} texts in ${stats.seconds.toFixed(2)} s (${rate(stats.seconds)} posts/s; ${stats.cpuSeconds.toFixed(2)} s of CPU, ${rate(stats.cpuSeconds)} posts/s per core), ${stats.bad} bad line(s) skipped\n`);
@@ -85,7 +81,8 @@ for (const [name, description, roles] of workers) {
   if (name === 'process') cmd.option('--stage <a|b>', 'run only stage A or only stage B (default: both)');
   if (name === 'ingest') cmd.option('--insecure-no-auth', INSECURE);
   cmd.action(async (o) => {
-    if (o.stage && o.stage !== 'a' && o.stage !== 'b') throw new UsageError('--stage must be a or b');
+    if (o.stage && o.stage !== 'a' && o.stage !== 'b') throw new (await import('./detect.js')).UsageError('--stage must be a or b');
+    const { runWorker } = await import('./worker.js');
     await runWorker(o.stage ? [o.stage === 'a' ? 'stage-a' : 'stage-b'] : roles, { config: o.config, watches: o.watches, group: o.group, insecureNoAuth: o.insecureNoAuth });
   });
 }
@@ -95,19 +92,19 @@ program.command('serve')
   .option('--config <file>', 'JSON config file (env vars override it)')
   .option('--watches <file>', 'watches file, re-read when edited and rewritten by PUT /v1/watches')
   .option('--insecure-no-auth', INSECURE)
-  .action(async (o) => runServe({ config: o.config, watches: o.watches, insecureNoAuth: o.insecureNoAuth }));
+  .action(async (o) => (await import('./serve.js')).runServe({ config: o.config, watches: o.watches, insecureNoAuth: o.insecureNoAuth }));
 
 program.command('migrate')
   .description('create the ClickHouse database and tables (idempotent); on clickhouse.cluster, Replicated tables per shard behind Distributed ones')
   .option('--print', 'print the statements instead of running them (for a DBA to review or apply)')
   .option('--config <file>', 'JSON config file (env vars override it)')
-  .action(async (o) => runMigrate({ config: o.config, print: o.print }));
+  .action(async (o) => (await import('./serve.js')).runMigrate({ config: o.config, print: o.print }));
 
 program.command('retention')
   .description('apply ClickHouse retention once: TTL where the server has it, otherwise drop expired partitions (clickhouse.retention)')
   .option('--dry-run', 'only print what it would do')
   .option('--config <file>', 'JSON config file (env vars override it)')
-  .action(async (o) => runRetention({ config: o.config, dryRun: o.dryRun }));
+  .action(async (o) => (await import('./serve.js')).runRetention({ config: o.config, dryRun: o.dryRun }));
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 program.command('erase')
@@ -117,13 +114,19 @@ program.command('erase')
   .option('--reason <text>', 'why (kept with the request, e.g. a ticket number)')
   .option('--config <file>', 'JSON config file (env vars override it)')
   .action(async (o) => {
+    const { runErase } = await import('./erase.js');
     const done = await runErase({ posts: o.post, authors: o.author, reason: o.reason, config: o.config });
     process.stdout.write(`requested the erasure of ${done.filter((e) => e.kind === 'post').length} post(s) and ${done.filter((e) => e.kind === 'author').length} author(s); sinks apply it within seconds\n`);
   });
 
-registerQueryCommands(program);
+const OWN = new Set(['demo', 'detect', 'analyze', 'ingest', 'process', 'sink', 'serve', 'migrate', 'retention', 'erase']);
+if (!OWN.has(process.argv[2] ?? '')) (await import('./query.js')).registerQueryCommands(program);
 
-program.parseAsync(process.argv).catch((e) => {
+program.parseAsync(process.argv).catch(async (e) => {
   console.error(`trendstream: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidErasureError ? 1 : 2);
+  const bad = await Promise.all([import('./detect.js'), import('../app/config.js'), import('../schemas/erasure.js')]).then(
+    ([{ UsageError }, { ConfigError }, { InvalidErasureError }]) => e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidErasureError,
+    () => false,
+  );
+  process.exit(bad ? 1 : 2);
 });

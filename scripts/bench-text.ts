@@ -6,7 +6,7 @@
 //   npx tsx scripts/bench-text.ts [--posts 100000] [--file /tmp/tweets.ndjson] [--rev HEAD] [--rounds 5]
 //   npx trendstream analyze --input /tmp/tweets.ndjson --output /dev/null
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -49,13 +49,11 @@ writeFileSync(file, texts.map((t, i) => JSON.stringify({ id: String(i), text: t 
 const mean = texts.reduce((a, t) => a + t.length, 0) / N;
 console.log(`wrote ${N} texts (mean ${mean.toFixed(0)} characters) to ${file}`);
 
-// processors/text at `rev`, imported from a temporary copy.
+// processors/text at `rev` (with schemas/, which it imports), imported from a temporary copy.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'text-at-rev-'));
-const files = execFileSync('git', ['ls-tree', '--name-only', `${rev}:processors/text`], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-mkdirSync(path.join(dir, 'processors/text'), { recursive: true });
 writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
-for (const f of files) writeFileSync(path.join(dir, 'processors/text', f), execFileSync('git', ['show', `${rev}:processors/text/${f}`], { cwd: ROOT, maxBuffer: 1 << 26 }));
-execFileSync('ln', ['-s', path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules')]);
+execFileSync('sh', ['-c', `git archive "$0" processors/text schemas | tar -x -C "$1"`, rev, dir], { cwd: ROOT });
+symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
 const old = (await import(pathToFileURL(path.join(dir, 'processors/text/sentiment.ts')).href)) as { analyseText: typeof analyseText };
 
 // CPU time of this process (user + system), not wall time, since the machine may be shared; the

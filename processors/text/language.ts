@@ -33,9 +33,31 @@ export const MAX_WORD_IDS = 1 << 17;
 // Slot k: [h1, h2, folded length, id + 1] at 4k .. 4k+3; id + 1 = 0 marks an empty slot.
 const slots = new Int32Array(4 << SLOT_BITS);
 const keys: string[] = [];
-const evidence: (Float64Array | null)[] = []; // stop-word / elision evidence per word
-const trigramEv: (Float64Array | undefined)[] = []; // character n-gram evidence, computed lazily
 let generation = 0;
+
+/** Rows of NL numbers (evidence per language) in one growing array. */
+class Rows {
+  data = new Float64Array(NL * 1024);
+  n = 0;
+  /** Appends a copy of `v`; returns its row number. */
+  add(v: Float64Array): number {
+    if ((this.n + 1) * NL > this.data.length) {
+      const d = new Float64Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data.set(v, this.n * NL);
+    return this.n++;
+  }
+}
+// Per word id: its stop-word / elision evidence as row `evRow[id] - 1` of `evRows` (0: none),
+// and its character n-gram evidence as row `triRow[id] - 1` of `triRows` (0: not computed yet,
+// -1: none), computed lazily. Flat rows, not an array object per word: the language check reads
+// them for every token, and one object per word cost a pointer chase and a cache miss each.
+const evRow = new Int32Array(MAX_WORD_IDS);
+const triRow = new Int32Array(MAX_WORD_IDS);
+const evRows = new Rows();
+const triRows = new Rows();
 
 /** Changes whenever word ids are reassigned (see the comment above). */
 export function wordTableGeneration(): number {
@@ -49,9 +71,10 @@ export function wordOf(id: number): string {
 
 function flushTable(): void {
   slots.fill(0);
+  triRow.fill(0, 0, keys.length);
   keys.length = 0;
-  evidence.length = 0;
-  trigramEv.length = 0;
+  evRows.n = 0;
+  triRows.n = 0;
   generation++;
 }
 
@@ -63,8 +86,8 @@ function insertWord(key: string, h1: number, h2: number, pos: number): number {
   const id = keys.length;
   if (id >= MAX_WORD_IDS) return -1; // a single enormous text: stop learning new words
   keys.push(key);
-  evidence.push(wordEvidence(key));
-  trigramEv.push(undefined);
+  const e = wordEvidence(key);
+  evRow[id] = e === null ? 0 : evRows.add(e) + 1;
   const o = pos << 2;
   slots[o] = h1;
   slots[o + 1] = h2;
@@ -699,11 +722,9 @@ function wordTrigrams(w: string): Float64Array {
     const v3 = TRI.get(triKey(a, b, c));
     const v2 = TRI.get(triKey(0, b, c));
     const v1 = c >= 128 ? TRI.get(triKey(0, 0, c)) : undefined;
-    for (const v of [v3, v2, v1]) {
-      if (!v) continue;
-      hit = true;
-      for (let l = 0; l < NL; l++) t[l]! += v[l]!;
-    }
+    if (v3 !== undefined) { hit = true; for (let l = 0; l < NL; l++) t[l]! += v3[l]!; }
+    if (v2 !== undefined) { hit = true; for (let l = 0; l < NL; l++) t[l]! += v2[l]!; }
+    if (v1 !== undefined) { hit = true; for (let l = 0; l < NL; l++) t[l]! += v1[l]!; }
     a = b;
     b = c;
   }
@@ -718,22 +739,31 @@ export function detectFromTokens(tk: TokenBuffer): string {
     if ((tk.flags[i]! & T_HASHTAG) !== 0) continue;
     words++;
     const id = tk.id[i]!;
-    const v = id >= 0 ? evidence[id] : null;
-    if (v) for (let l = 0; l < NL; l++) score[l]! += v[l]!;
+    const r = id >= 0 ? evRow[id]! : 0;
+    if (r !== 0) {
+      const ev = evRows.data, o = (r - 1) * NL;
+      for (let l = 0; l < NL; l++) score[l]! += ev[o + l]!;
+    }
   }
   if (words === 0) return 'und';
   for (let l = 0; l < NL; l++) score[l]! += tk.cues[l]!;
-  let [best, second] = top2(score);
+  top2(score);
   if (score[best]! >= 2 && score[best]! - score[second]! >= 1) return LANGS[best]!;
   // Weak or ambiguous stop-word evidence: add character n-grams.
   for (let i = 0; i < tk.n; i++) {
     const id = tk.id[i]!;
     if ((tk.flags[i]! & T_HASHTAG) !== 0 || id < 0) continue;
-    let t = trigramEv[id];
-    if (t === undefined) t = trigramEv[id] = wordTrigrams(keys[id]!);
-    if (t !== ZERO) for (let l = 0; l < NL; l++) score[l]! += TRI_WEIGHT * t[l]!;
+    let r = triRow[id]!;
+    if (r === 0) {
+      const t = wordTrigrams(keys[id]!);
+      r = triRow[id] = t === ZERO ? -1 : triRows.add(t) + 1;
+    }
+    if (r > 0) {
+      const tr = triRows.data, o = (r - 1) * NL;
+      for (let l = 0; l < NL; l++) score[l]! += TRI_WEIGHT * tr[o + l]!;
+    }
   }
-  [best, second] = top2(score);
+  top2(score);
   if (score[best]! < MIN_SCORE || score[best]! - score[second]! < MIN_MARGIN) return words >= FALLBACK_MIN_WORDS ? fallback(tk) : 'und';
   return LANGS[best]!;
 }
@@ -759,14 +789,18 @@ function fallback(tk: TokenBuffer): string {
   return r.language !== '' && r.isReliable() ? r.language : 'und';
 }
 
-function top2(v: Float64Array): [number, number] {
+// The two best languages found by `top2` (module-level: no array per post).
+let best = 0, second = 1;
+
+function top2(v: Float64Array): void {
   let b = 0, s = 1;
   if (v[1]! > v[0]!) { b = 1; s = 0; }
   for (let l = 2; l < NL; l++) {
     if (v[l]! > v[b]!) { s = b; b = l; }
     else if (v[l]! > v[s]!) s = l;
   }
-  return [b, s];
+  best = b;
+  second = s;
 }
 
 /**
