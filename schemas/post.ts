@@ -9,6 +9,8 @@ export interface Author {
   handle: string | null;
   followers: number | null;
   created_at: number | null;
+  /** The name shown beside the handle (post format v2); null when the source gives none. Optional for older producers. */
+  display_name?: string | null;
 }
 
 /** A valid, normalised post. Times are UTC epoch milliseconds; hashtags are normalised. */
@@ -81,6 +83,13 @@ const idLike = z.union([z.string().min(1).max(LIMITS.idChars), z.number().int().
 const optString = z.string().max(1000).nullish().transform((v) => v ?? null);
 const count = z.number().int().nonnegative().nullish().transform((v) => v ?? 0);
 
+/** A display name as shown: NFC, controls and bidi/zero-width format characters removed, spaces collapsed, at most 200 characters; empty is null. */
+function displayName(v: string | null | undefined): string | null {
+  if (!v) return null;
+  const s = v.normalize('NFC').replace(/[\p{Cc}\p{Cf}]/gu, '').replace(/\s+/gu, ' ').trim();
+  return s ? [...s].slice(0, 200).join('') : null;
+}
+
 const PostInput = z.object({
   id: idLike,
   platform: z.string().regex(PLATFORM, 'must be a lowercase name like "mastodon"').optional().default('generic'),
@@ -90,6 +99,7 @@ const PostInput = z.object({
     handle: optString,
     followers: z.number().int().nonnegative().nullish().transform((v) => v ?? null),
     created_at: timestamp.nullish().transform((v) => v ?? null),
+    display_name: z.string().max(1000).nullish().transform(displayName),
   }),
   text: z.string().max(LIMITS.textChars, `must be at most ${LIMITS.textChars} characters`),
   lang: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a language tag like "de"').nullish()
@@ -169,5 +179,5 @@ export function postToJson(p: Post): Record<string, unknown> {
 export interface PostRecord extends Post { ingested_at: number }
 
 let codec: AvroCodec<PostRecord> | undefined;
-/** The codec of the `posts` topic (reader: the current schema, accepting every older version). */
-export const postCodec = (): AvroCodec<PostRecord> => (codec ??= new AvroCodec<PostRecord>(loadSchema('post.v1')));
+/** The codec of the `posts` topic (reader: the current schema v2, accepting v1 records, whose display_name reads as null). */
+export const postCodec = (): AvroCodec<PostRecord> => (codec ??= new AvroCodec<PostRecord>(loadSchema('post.v2'), [loadSchema('post.v1')]));

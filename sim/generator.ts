@@ -925,7 +925,7 @@ class Generator {
     }
     const handle = platform === 'mastodon' ? `@${name}@${pk(INSTANCES)}`
       : platform === 'bluesky' ? `@${name.replace(/_/g, '')}.bsky.social` : `@${name}`;
-    return { a: { id, handle, followers, created_at: created }, platform, reach: 1 + Math.sqrt(followers) / 6 };
+    return { a: { id, handle, followers, created_at: created, display_name: null }, platform, reach: 1 + Math.sqrt(followers) / 6 };
   }
 
   private bgAuthor(i: number): GenAuthor {

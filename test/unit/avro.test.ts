@@ -76,8 +76,8 @@ describe('hostile Avro', () => {
   it('refuses a posts record whose hashtag array claims 60 million items in a few bytes, before allocating them', () => {
     const codec = postCodec();
     const head = codec.encode({ ...toPost({ id: 'x', created_at: '2026-01-01T00:00:00Z', author: { id: 'a' }, text: '' }, Date.parse('2026-01-01T00:00:00Z')), ingested_at: 0 }).subarray(0, 10);
-    // id, platform, created_at, author (id, handle, followers, created_at), text, lang, reply_to, reply_to_author, repost_of: all empty or null.
-    const body = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...zigzag(60_000_000)]);
+    // id, platform, created_at, author (id, handle, followers, created_at, display_name), text, lang, reply_to, reply_to_author, repost_of: all empty or null.
+    const body = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...zigzag(60_000_000)]);
     const before = process.memoryUsage().heapUsed;
     expect(() => codec.decode(Buffer.concat([head, body]))).toThrow(SchemaError);
     expect(() => codec.decode(Buffer.concat([head, body]))).toThrow(/a block claims 60000000 items with 0 bytes left/);
@@ -92,5 +92,16 @@ describe('hostile Avro', () => {
     expect(arr.decode(Buffer.concat([arr.encode([]).subarray(0, 10), twoBlocks]))).toEqual(['a', 'b', 'c']);
     expect(map.decode(map.encode({ a: 1, b: 2 }))).toEqual({ a: 1, b: 2 });
     expect(() => map.decode(Buffer.concat([map.encode({}).subarray(0, 10), Buffer.from(zigzag(1_000_000))]))).toThrow(SchemaError);
+  });
+});
+
+describe('posts schema evolution', () => {
+  it('reads a v1 record (no display_name) with the v2 codec, display_name null', () => {
+    const post = toPost({ id: 'v1', created_at: '2026-01-01T00:00:00Z', author: { id: 'a', handle: '@x' }, text: 'hi' }, Date.parse('2026-01-01T00:00:00Z'));
+    const { display_name: _, ...author } = post.author;
+    const v1bytes = new AvroCodec(loadSchema('post.v1')).encode({ ...post, author, ingested_at: 1 });
+    expect(postCodec().decode(v1bytes)).toEqual({ ...post, ingested_at: 1 });
+    const named = { ...post, author: { ...post.author, display_name: 'X Support' }, ingested_at: 2 };
+    expect(postCodec().decode(postCodec().encode(named))).toEqual(named);
   });
 });

@@ -69,3 +69,12 @@ describe('per-post limits', () => {
     expect(supplied.hashtags).toEqual(Array.from({ length: 100 }, (_, i) => `s${i}`));
   });
 });
+
+describe('author.display_name (post format v2)', () => {
+  it('is optional, normalised to NFC without control or format characters, and null when empty', () => {
+    expect(toPost(base, now).author.display_name).toBeNull();
+    expect(toPost({ ...base, author: { id: 'a', display_name: '  Acme\u200b  Air\u202e\n Support ' } }, now).author.display_name).toBe('Acme Air Support');
+    expect(toPost({ ...base, author: { id: 'a', display_name: 'Cafe\u0301' } }, now).author.display_name).toBe('Café');
+    expect(toPost({ ...base, author: { id: 'a', display_name: ' \u200b ' } }, now).author.display_name).toBeNull();
+  });
+});
