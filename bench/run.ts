@@ -27,12 +27,22 @@ import { EVAL_WATCHES } from './scenarios.js';
 import { readPosts } from '../cli/detect.js';
 import { createServer } from 'node:http';
 import { cpuProfFlags, formatSummaries, profileSelf, summariseDir } from './profile.js';
+import { restorePhase } from './restore.js';
 
 const arg = (name: string, dflt?: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const N = Number(arg('--posts', process.env.BENCH_POSTS ?? '1000000'));
 const jsonOut = arg('--json');
-/** `--only distinct,detect` runs just those phases (kafka, ingest, stage-a, stage-b, peer, sink, e2e, half, distinct, detect); stage-a and peer read what ingest wrote, stage-b and sink what stage A wrote. */
-const only = arg('--only')?.split(',');
+const PHASES = ['kafka', 'ingest', 'stage-a', 'stage-b', 'peer', 'sink', 'e2e', 'half', 'distinct', 'detect', 'restore'];
+/**
+ * `--only distinct,detect` runs just those phases (PHASES); stage-a and peer read what ingest wrote, stage-b and sink what
+ * stage A wrote; `restore` generates its own partials and needs neither the posts workload nor ClickHouse.
+ */
+const only = arg('--only')?.split(',').map((p) => p.trim()).filter(Boolean);
+const unknownPhases = only?.filter((p) => !PHASES.includes(p)) ?? [];
+if (only && (unknownPhases.length || !only.length)) {
+  console.error(`--only: unknown phase ${unknownPhases.map((p) => `'${p}'`).join(', ') || '(none given)'}; phases are ${PHASES.join(', ')}`);
+  process.exit(1);
+}
 const want = (phase: string) => !only || only.includes(phase);
 /**
  * Node flags for the workers: the heap limit the Dockerfile sets (V8 otherwise sizes the heap
@@ -160,6 +170,14 @@ async function main(): Promise<void> {
   if (profileDir) { mkdirSync(profileDir, { recursive: true }); results.profiled = true; }
   say(`trendstream benchmark: ${N.toLocaleString('en')} posts, Kafka ${KAFKA_VERSION}, ClickHouse server (Debian), ${os.cpus().length} cores`);
   const kafka = await startKafka({ port: KAFKA_PORT, name: 'bench-kafka', fresh: true });
+  if (only?.every((p) => p === 'restore')) {
+    // 11 alone: no posts workload, no ClickHouse.
+    try { Object.assign(results, await restorePhase(kafka.brokers, say)); } finally { await kafka.stop(); }
+    results.wall_seconds = Math.round((Date.now() - t00) / 1000);
+    printTable();
+    if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2) + '\n');
+    return;
+  }
   const ch = await startClickHouse({ port: CH_PORT, name: 'bench-clickhouse' });
   /** The servers on the path, whose CPU time per post the end-to-end and half-load phases report. */
   const servers = { kafka: kafka.daemon?.pid, clickhouse: ch.daemon?.pid };
@@ -172,7 +190,7 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     say('generating the workload…');
-    const all = only?.every((p) => p === 'distinct') ? [] : posts(1);
+    const all = only?.every((p) => p === 'distinct' || p === 'restore') ? [] : posts(1);
     const avgBytes = Math.round(all.slice(0, 20_000).reduce((n, p) => n + postCodec().encode({ ...p, ingested_at: 0 }).length, 0) / 20_000);
     const multiTag = all.filter((p) => p.hashtags.length >= 2).length / all.length;
     Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 }, worker_node_flags: workerArgs.join(' ') });
@@ -314,6 +332,12 @@ async function main(): Promise<void> {
       for (const _ of detectPosts(read, { latenessMs: DEFAULT_LATENESS_MS, watches: EVAL_WATCHES })) events++;
       results.detect_posts_per_s = Math.round(N / ((performance.now() - d0) / 1000));
       results.detect_events = events;
+    }
+
+    // 11. Takeover of a stage B partition after 1, 7 and 30 days of history (bench/restore.ts).
+    if (want('restore')) {
+      say('restore after 1, 7 and 30 days of history…');
+      Object.assign(results, await restorePhase(brokers, say));
     }
 
     results.peak_rss_mib = Object.fromEntries(Object.entries(peakRss).map(([k, v]) => [k, Math.round(v)]));

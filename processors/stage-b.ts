@@ -39,23 +39,26 @@ export interface StageBOptions {
 }
 
 /**
- * When stage B checkpoints a partition: after a batch, once `everyRecords` input records came
- * since the last snapshot (so a takeover replays at most about that many: about a second), or
- * once `everyMinutes` stream minutes were decided since it and at least `minIntervalMs` passed
- * (a quiet stream's tail stays a few minutes long; a catch-up through days of history is not
- * checkpointed every few stream minutes).
+ * When stage B checkpoints a partition, after a batch: once processing since the last snapshot
+ * took `everyBusyMs` (a takeover replays that input again, so its replay takes about as long:
+ * this bounds the tail when catching up, where a stream minute takes milliseconds and records
+ * alone say little, since deciding a minute costs in proportion to the tracked tags); once
+ * `everyMinutes` stream minutes were decided since it and at least `minIntervalMs` passed (live:
+ * the tail is at most 5 minutes of input; a catch-up is not checkpointed every few stream
+ * minutes); or after `everyRecords` input records whatever the clock says.
  */
-export interface SnapshotPolicy { everyRecords: number; everyMinutes: number; minIntervalMs: number }
-export const SNAPSHOTS: SnapshotPolicy = { everyRecords: 50_000, everyMinutes: 5, minIntervalMs: 10_000 };
+export interface SnapshotPolicy { everyBusyMs: number; everyMinutes: number; minIntervalMs: number; everyRecords: number }
+export const SNAPSHOTS: SnapshotPolicy = { everyBusyMs: 1000, everyMinutes: 5, minIntervalMs: 10_000, everyRecords: 200_000 };
 
 interface StageBState { windows: WindowsSnapshot; detectors: DetectorsSnapshot }
 
 interface PartitionState {
   windows: MinuteWindows;
   detectors: Detectors;
-  /** Input records and decided minutes since the last snapshot (the tail a takeover would replay), and its wall time. */
+  /** Input records, decided minutes and processing time since the last snapshot (the tail a takeover would replay), and its wall time. */
   records: number;
   minutes: number;
+  busyMs: number;
   snapshotAt: number;
 }
 
@@ -75,7 +78,7 @@ export class StageB implements PartitionHandler {
   restore(partition: number, metadata: string | null, checkpoint?: Checkpoint | null): { replayFrom?: string } {
     const capacity = Math.ceil((this.o.detect?.trends?.capacity ?? DEFAULT_TRENDS.capacity) / this.o.partitions);
     const detect = { ...this.o.detect, trends: { ...this.o.detect?.trends, capacity } };
-    const fresh = { records: 0, minutes: 0, snapshotAt: this.now() };
+    const fresh = { records: 0, minutes: 0, busyMs: 0, snapshotAt: this.now() };
     if (metadata !== null && checkpoint) {
       try {
         const s = decodeSnapshot<StageBState>(checkpoint.state);
@@ -95,7 +98,9 @@ export class StageB implements PartitionHandler {
   }
 
   replay(partition: number, messages: KafkaMessage[]): void {
+    const t0 = this.now();
     this.run(partition, messages, false);
+    this.parts.get(partition)!.busyMs += this.now() - t0;
   }
 
   /** The partition's whole state, as the changelog keeps it. */
@@ -108,11 +113,14 @@ export class StageB implements PartitionHandler {
   release(partition: number): void { this.parts.delete(partition); }
 
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
+    const t0 = this.now();
     const out = this.run(partition, messages, true);
     const st = this.parts.get(partition)!;
+    const now = this.now();
+    st.busyMs += now - t0;
     const p = this.policy;
-    if (st.records >= p.everyRecords || (st.minutes >= p.everyMinutes && this.now() - st.snapshotAt >= p.minIntervalMs)) {
-      Object.assign(st, { records: 0, minutes: 0, snapshotAt: this.now() });
+    if (st.busyMs >= p.everyBusyMs || st.records >= p.everyRecords || (st.minutes >= p.everyMinutes && now - st.snapshotAt >= p.minIntervalMs)) {
+      Object.assign(st, { records: 0, minutes: 0, busyMs: 0, snapshotAt: now });
       return { messages: out, metadata: 'v1', snapshot: this.snapshot(partition) };
     }
     return { messages: out, metadata: 'v1' };

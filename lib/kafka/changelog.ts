@@ -54,6 +54,12 @@ export async function readCheckpoint(kafka: Kafka, topic: string, partition: num
   // kafkajs has no group-less assignment: a throwaway group that commits nothing reads the one partition.
   const consumer = kafka.consumer({ groupId: `trendstream-restore-${randomUUID()}`, readUncommitted: false, maxBytesPerPartition: 8 << 20, allowAutoTopicCreation: false });
   const records: { offset: bigint; key: string; value: Buffer; headers: Record<string, string> }[] = [];
+  const admin = kafka.admin();
+  let partitions: number[] = [];
+  try {
+    await admin.connect();
+    partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
+  } finally { await admin.disconnect().catch(() => {}); }
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -74,6 +80,9 @@ export async function readCheckpoint(kafka: Kafka, topic: string, partition: num
       },
     });
     consumer.seek({ topic, partition, offset: pointer.first });
+    // The other partitions hold other owners' snapshots: not fetched at all.
+    const others = partitions.filter((p) => p !== partition);
+    if (others.length) consumer.pause([{ topic, partitions: others }]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new CheckpointError('timeout', `no snapshot at ${topic}[${partition}] ${pointer.first}-${pointer.manifest} within ${timeoutMs} ms`)), timeoutMs); });
     try { await Promise.race([finished, timeout]); } finally { clearTimeout(timer); }

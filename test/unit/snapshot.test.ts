@@ -119,6 +119,16 @@ describe('stage B snapshots', () => {
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(10);
   });
 
+  it('takes a snapshot once processing since the last one took everyBusyMs (a takeover would replay that much work)', () => {
+    let now = 0;
+    const b = new StageB({ topics, latenessMs: LATENESS, watches, partitions: 1, metrics: new Metrics(), log: createLogger('silent'),
+      snapshots: { everyBusyMs: 1000, everyRecords: Infinity, everyMinutes: Infinity }, now: () => (now += 200) });
+    b.restore(0, null);
+    // Each batch reads the clock twice: 200 ms of processing; every fifth batch reaches 1000 ms.
+    const taken = batches(0, 20 * BATCH).map((batch) => b.process(0, batch).snapshot !== undefined);
+    expect(taken.flatMap((t, i) => (t ? [i] : []))).toEqual([4, 9, 14, 19]);
+  });
+
   it('refuses a snapshot of another format version: replays from the start, logs, counts it, and still writes the same', async () => {
     const metrics = new Metrics();
     const b = stage({ everyRecords: Infinity, everyMinutes: Infinity }, metrics);
