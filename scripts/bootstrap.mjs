@@ -24,6 +24,19 @@ if (!needed.every((p) => existsSync(path.join(root, 'node_modules', p, 'package.
   if (status !== 0) { console.error('npm install failed; see the output above'); process.exit(status); }
 }
 
+// The benchmarks' own dependencies (bench/package.json: the client compared with kafkajs, which
+// declares Node >= 22.19 and so stays out of the project's install), for `bench` and `check`.
+const benchDeps = () => {
+  if (existsSync(path.join(root, 'bench', 'node_modules', '@platformatic', 'kafka', 'package.json'))) return 0;
+  console.error('Installing the benchmarks\' own dependencies (bench/package.json)…');
+  return run('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund']);
+};
+if (command === 'bench-deps') process.exit(benchDeps());
+if (command === 'bench') {
+  const status = benchDeps();
+  if (status !== 0) process.exit(status);
+}
+
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
 const targets = {
