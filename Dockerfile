@@ -31,9 +31,15 @@ RUN npx tsc --noEmit -p . \
 
 # ---- runtime --------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# In a container every port listens on all its addresses (outside one they default to
+# 127.0.0.1): what reaches them is decided by published ports and network policies.
 ENV NODE_ENV=production \
     TRENDSTREAM_HTTP_PORT=9464 \
+    TRENDSTREAM_HTTP_HOST=0.0.0.0 \
     TRENDSTREAM_INGEST_PORT=8080 \
+    TRENDSTREAM_INGEST_HOST=0.0.0.0 \
+    TRENDSTREAM_API_PORT=8081 \
+    TRENDSTREAM_API_HOST=0.0.0.0 \
     TSX_DISABLE_CACHE=1
 # V8 sizes its heap from the host's memory and collects late; 320 MiB keeps a worker's RSS
 # under 512 MiB (npm run bench, 1M distinct hashtags). Raise it for the embedded store.
@@ -46,6 +52,6 @@ COPY --from=build --chown=root:root /app ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 ENV TRENDSTREAM_CHDB_PATH=/data/chdb
-EXPOSE 8080 9464
+EXPOSE 8080 8081 9464
 ENTRYPOINT ["node", "bin/trendstream.mjs"]
 CMD ["--help"]

@@ -51,12 +51,15 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?:
   const posts: Post[] = [];
   const rejected: Rejected[] = [];
   const first = body.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  let arr: unknown;
   if (first >= 0 && body[first] === 0x5b /* [ */) {
-    let arr: unknown;
+    // An NDJSON body whose first line is an array (a bad post) is still NDJSON: a whole body
+    // that is no JSON array but has more lines is read line by line, so its good lines count.
     try { arr = JSON.parse(utf8.decode(body)); } catch (e) {
-      throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${(e as Error).message}`);
+      if (!hasLaterLine(body, first)) throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${(e as Error).message}`);
     }
-    if (!Array.isArray(arr)) throw new InvalidPostError('invalid_json', 'body is neither NDJSON nor a JSON array');
+  }
+  if (Array.isArray(arr)) {
     if (arr.length > maxLines) throw new TooManyPostsError(maxLines);
     arr.forEach((item, i) => {
       try { posts.push(toPost(item, now, opts.onLimit, opts.minCreatedAt)); } catch (e) {
@@ -95,6 +98,14 @@ export function parseBody(body: Buffer, opts: { maxLineBytes: number; maxLines?:
     throw new InvalidPostError('invalid_json', `body is neither NDJSON nor a JSON array: ${rejected[0]!.reason}`);
   }
   return { posts, rejected, lines: lineNo };
+}
+
+/** Whether a non-blank line follows the line that holds byte `from`. */
+function hasLaterLine(body: Buffer, from: number): boolean {
+  const nl = body.indexOf(0x0a, from);
+  if (nl < 0) return false;
+  for (let i = nl + 1; i < body.length; i++) { const b = body[i]!; if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return true; }
+  return false;
 }
 
 /** Non-blank lines of an NDJSON body, counted up to `limit + 1`. */

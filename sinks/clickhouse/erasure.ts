@@ -24,13 +24,22 @@ import { ident, quote } from '../../lib/clickhouse/sql.js';
 type Rows = Map<string, Record<string, unknown>[]>;
 interface Ref { platform: string; id: string }
 
-/** Erased posts and authors, in the order learned (`version` counts them). Pure. */
+/**
+ * Erased posts and authors, in the order learned (`version` counts them). Pure. The keys are
+ * kept for good (every row is filtered against them); the requests themselves only while a
+ * batch in flight may still ask for them (`since`): the newest `keep`, so that a sink that
+ * learns every Bluesky delete does not hold each full record forever.
+ */
 export class ErasureSet {
   private readonly posts = new Set<string>();
   private readonly authors = new Set<string>();
-  private readonly entries: Erasure[] = [];
+  private entries: Erasure[] = [];
+  /** How many requests were dropped from the front of `entries`. */
+  private base = 0;
 
-  get version(): number { return this.entries.length; }
+  constructor(private readonly keep = 10_000) {}
+
+  get version(): number { return this.base + this.entries.length; }
   get size(): { post: number; author: number } { return { post: this.posts.size, author: this.authors.size }; }
 
   /** Adds a request; false when the post or author was already erased. */
@@ -40,11 +49,32 @@ export class ErasureSet {
     if (set.has(key)) return false;
     set.add(key);
     this.entries.push(e);
+    if (this.entries.length >= 2 * this.keep) {
+      const drop = this.entries.length - this.keep;
+      this.entries = this.entries.slice(drop);
+      this.base += drop;
+    }
     return true;
   }
 
-  /** The requests learned after `version`. */
-  since(version: number): Erasure[] { return this.entries.slice(version); }
+  /** The requests learned after `version`; null when some of them are no longer held (ask `concerning` instead). */
+  since(version: number): Erasure[] | null { return version >= this.base ? this.entries.slice(version - this.base) : null; }
+
+  /** Every erased post or author a row of `tables` belongs to (posts by id or author; alerts by sample), as requests to apply. */
+  concerning(tables: Rows): Erasure[] {
+    const hit = new Map<string, Erasure>();
+    const note = (kind: 'post' | 'author', platform: string, id: string) =>
+      hit.set(`${kind}:${platform}:${id}`, { kind, platform, id, requested_at: 0, source: 'sink', derived: false });
+    for (const r of tables.get('posts') ?? []) {
+      const [platform, id, author] = [String(r.platform), String(r.id), String(r.author_id)];
+      if (this.postErased(platform, id)) note('post', platform, id);
+      if (this.authorErased(platform, author)) note('author', platform, author);
+    }
+    for (const r of tables.get('alerts') ?? []) {
+      redactSamples(String(r.samples), (x) => { if (this.postErased(x.platform, x.id)) note('post', x.platform, x.id); return false; });
+    }
+    return [...hit.values()];
+  }
 
   postErased(platform: string, id: string): boolean { return this.posts.has(`${platform}:${id}`); }
   authorErased(platform: string, authorId: string): boolean { return this.authors.has(`${platform}:${authorId}`); }
@@ -90,16 +120,9 @@ export function filterErased(tables: Rows, set: ErasureSet): { tables: Rows; dro
 /** The requests among `entries` that concern a row of `tables` (posts by id or author; alerts by sample). */
 export function concerning(entries: readonly Erasure[], tables: Rows): Erasure[] {
   if (!entries.length) return [];
-  const set = new ErasureSet();
+  const set = new ErasureSet(Infinity);
   for (const e of entries) set.add(e);
-  const hit = new Set<string>();
-  for (const r of tables.get('posts') ?? []) {
-    if (set.postErased(String(r.platform), String(r.id))) hit.add(`post:${r.platform}:${r.id}`);
-    if (set.authorErased(String(r.platform), String(r.author_id))) hit.add(`author:${r.platform}:${r.author_id}`);
-  }
-  for (const r of tables.get('alerts') ?? []) {
-    redactSamples(String(r.samples), (s) => { if (set.postErased(s.platform, s.id)) hit.add(`post:${s.platform}:${s.id}`); return false; });
-  }
+  const hit = new Set(set.concerning(tables).map((e) => `${e.kind}:${e.platform}:${e.id}`));
   return entries.filter((e) => hit.has(`${e.kind}:${e.platform}:${e.id}`));
 }
 
@@ -231,7 +254,9 @@ export class Erasures {
    */
   async settle(tables: Rows, version: number): Promise<void> {
     await this.caughtUp();
-    const late = concerning(this.set.since(version), tables);
+    // A batch that took longer than `keep` new requests (rare): check its rows against every key instead.
+    const recent = this.set.since(version);
+    const late = recent ? concerning(recent, tables) : this.set.concerning(tables);
     if (late.length) {
       this.o.log.info({ requests: late.length }, 'erasure requested while its rows were being written; applying it to them');
       await this.apply(late);

@@ -44,6 +44,21 @@ describe('ErasureSet and filtering', () => {
     expect(s.postErased('mastodon', '1') && s.authorErased('mastodon', '1') && !s.postErased('bluesky', '1')).toBe(true);
   });
 
+  it('holds only the newest requests, the keys for good; a version older than those is answered from the keys', () => {
+    const s = new ErasureSet(2);
+    for (let i = 0; i < 5; i++) s.add(req('post', 'bluesky', String(i)));
+    s.add(req('author', 'bluesky', 'a'));
+    expect(s.version).toBe(6);
+    expect(s.since(4)).toEqual([req('post', 'bluesky', '4'), req('author', 'bluesky', 'a')]);
+    expect(s.since(1)).toBeNull();
+    expect([0, 1, 2, 3, 4].every((i) => s.postErased('bluesky', String(i)))).toBe(true);
+    const tables = new Map([
+      ['posts', [post('bluesky', '0', 'x'), post('bluesky', '9', 'a'), post('bluesky', '8', 'ok')]],
+      ['alerts', [{ id: 'al', samples: JSON.stringify([{ platform: 'bluesky', id: '1' }]) }]],
+    ]);
+    expect(s.concerning(tables).map(erasureKey).sort()).toEqual(['author:bluesky:a', 'post:bluesky:0', 'post:bluesky:1']);
+  });
+
   it('drops posts erased by id or by author, and records the author\'s posts as derived', () => {
     const tables = new Map([
       ['posts', [post('mastodon', '1', 'ok'), post('mastodon', '2', 'ok'), post('mastodon', '3', 'bad'), post('bluesky', '2', 'bad')]],

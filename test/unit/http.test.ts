@@ -17,6 +17,14 @@ describe('HTTP body parsing', () => {
     expect(b.posts).toHaveLength(1);
     expect(b.rejected.map((r) => [r.line, r.code])).toEqual([[2, 'invalid_post']]);
   });
+  it('reads an NDJSON body whose first line is an array line by line, keeping its valid posts (found by the fuzz suite)', () => {
+    const b = parseBody(Buffer.concat([Buffer.from(`[[[]]]\n${ok('1')}\n[1, 2]\n`), Buffer.from([0xff, 0x0a]), Buffer.from(ok('2'))]), { maxLineBytes: 1000, now });
+    expect(b.posts.map((p) => p.id)).toEqual(['1', '2']);
+    expect(b.rejected.map((r) => [r.line, r.code])).toEqual([[1, 'invalid_post'], [3, 'invalid_post'], [4, 'invalid_encoding']]);
+    expect(() => parseBody(Buffer.from('[1, 2\n  3]x'), { maxLineBytes: 1000, now })).toThrow(/neither NDJSON nor a JSON array/);
+    expect(() => parseBody(Buffer.from('[1, 2'), { maxLineBytes: 1000, now })).toThrow(/neither NDJSON nor a JSON array/);
+    expect(parseBody(Buffer.from(`[\n  ${ok('3')}\n]`), { maxLineBytes: 1000, now }).posts.map((p) => p.id)).toEqual(['3']);
+  });
   it('rejects over-long lines and invalid UTF-8 without losing the valid ones', () => {
     const long = JSON.stringify({ id: 'L', created_at: '2026-11-27T11:00:00Z', author: { id: 'a' }, text: 'x'.repeat(2000) });
     const b = parseBody(Buffer.concat([Buffer.from(`${ok('1')}\n${long}\n`), Buffer.from([0xc3, 0x28, 0x0a]), Buffer.from(ok('2'))]), { maxLineBytes: 1000, now });
