@@ -33,7 +33,7 @@ class RangeHandler implements PartitionHandler {
 
 it('rejects offsets committed with a generation the group has left, and holds offsets back while their transaction is open', async () => {
   const name = uniqueName('kip447');
-  const kafka = new Kafka({ clientId: name, brokers: [inject('kafkaBrokers')], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: name, brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const topic = `${name}.in`;
@@ -95,7 +95,7 @@ it('rejects offsets committed with a generation the group has left, and holds of
 
 it('covers every input offset exactly once while workers join and leave the group', async () => {
   const name = uniqueName('txn_churn');
-  const kafka = new Kafka({ clientId: name, brokers: [inject('kafkaBrokers')], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: name, brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const [input, output] = [`${name}.in`, `${name}.out`];
