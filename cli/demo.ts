@@ -4,7 +4,8 @@
 // ClickHouse, refreshing until Ctrl-C, which stops everything the demo started.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startKafka, KAFKA_VERSION } from '../deploy/local/kafka.js';
+import { startClickHouseCluster } from '../deploy/local/clickhouse.js';
+import { startKafka, startKafkaCluster, KAFKA_VERSION } from '../deploy/local/kafka.js';
 import { portOpen } from '../deploy/local/process.js';
 import { generate, type GeneratorEvent } from '../sim/generator.js';
 import type { Post } from '../schemas/post.js';
@@ -17,7 +18,13 @@ import { registerApi } from '../serve/api.js';
 import { registerDashboard } from '../serve/dashboard.js';
 import { WatchStore } from '../serve/watch-store.js';
 
-export interface DemoOptions { speed: number; rate: number; seconds?: number; watches: string; configFile?: string }
+export interface DemoOptions {
+  speed: number; rate: number; seconds?: number; watches: string; configFile?: string;
+  /** Kafka nodes to start when KAFKA_BROKERS is unset: 1, or a KRaft cluster (3). */
+  brokers?: number;
+  /** >0: a local ClickHouse cluster of this many replicas (one shard) with ZooKeeper instead of chdb, when CLICKHOUSE_URL is unset. */
+  clickhouseReplicas?: number;
+}
 
 const MIN = 60_000;
 
@@ -75,17 +82,39 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const watchStore = new WatchStore({ watches: WatchListSchema.parse(JSON.parse(readFileSync(o.watches, 'utf8'))), log });
   const watches = watchStore.get();
   let kafkaStop: (() => Promise<void>) | null = null;
+  let clickhouseStop: (() => Promise<void>) | null = null;
   const env = { ...process.env };
+  const nodes = o.brokers ?? 1;
+  if (nodes !== 1 && nodes !== 3) throw new Error('--brokers must be 1 or 3');
   // Each run streams the 90 minutes before now. A broker and an embedded store left by an
   // earlier run hold stream times up to that run's end, which would make this run's posts late
   // and show the earlier run's trends: when the demo runs its own broker, both start empty.
   let fresh = false;
   if (!env.KAFKA_BROKERS) {
     fresh = !(await portOpen(9092));
-    console.log(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:9092, empty…` : 'Using the Kafka broker already on 127.0.0.1:9092…');
-    const k = await startKafka({ port: 9092, name: 'demo-kafka', fresh });
-    env.KAFKA_BROKERS = k.brokers;
-    kafkaStop = k.daemon ? k.stop : null;
+    if (nodes === 3) {
+      // Nodes on 9092, 9094, 9096 (controllers one port above each); topics replicated 3 with min ISR 2.
+      console.log(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, 3 nodes) on 127.0.0.1:9092,9094,9096, empty…` : 'Using the Kafka cluster already on 127.0.0.1:9092…');
+      const k = await startKafkaCluster({ brokers: 3, basePort: 9092, name: 'demo-kafka-cluster', fresh });
+      env.KAFKA_BROKERS = k.brokers;
+      env.KAFKA_REPLICATION_FACTOR ??= '3';
+      env.KAFKA_MIN_INSYNC_REPLICAS ??= '2';
+      kafkaStop = fresh ? k.stop : null;
+    } else {
+      console.log(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:9092, empty…` : 'Using the Kafka broker already on 127.0.0.1:9092…');
+      const k = await startKafka({ port: 9092, name: 'demo-kafka', fresh });
+      env.KAFKA_BROKERS = k.brokers;
+      kafkaStop = k.daemon ? k.stop : null;
+    }
+  }
+  if (!env.CLICKHOUSE_URL && (o.clickhouseReplicas ?? 0) > 0) {
+    // One shard of replicas on 8123, 8133, … and ZooKeeper on 9181; the pipeline writes through Distributed tables.
+    console.log(`Starting a ClickHouse cluster: ${o.clickhouseReplicas} replicas of clickhouse-server and ZooKeeper (cluster 'trendstream')…`);
+    const own = !(await portOpen(8123));
+    const ch = await startClickHouseCluster({ basePort: 8123, zookeeperPort: 9181, replicas: o.clickhouseReplicas, cluster: 'trendstream', name: 'demo-clickhouse-cluster', fresh: own && fresh });
+    env.CLICKHOUSE_URL = ch.urls[0];
+    env.CLICKHOUSE_CLUSTER = ch.cluster;
+    clickhouseStop = own ? ch.stop : null;
   }
   const config = loadConfig({ file: o.configFile, env });
   if (fresh && !config.clickhouse.url && config.clickhouse.path === DEFAULT_CHDB_PATH && existsSync(config.clickhouse.path)) {
@@ -125,6 +154,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     await pipeline.close();
     watchStore.close();
     if (kafkaStop) await kafkaStop();
+    if (clickhouseStop) await clickhouseStop();
     console.log('Stopped.');
     process.exit(0);
   };
