@@ -15,55 +15,11 @@ import { stateHome } from '../../deploy/local/process.js';
 import { topicNames } from '../../schemas/topics.js';
 import type { Config } from '../../app/config.js';
 import { runCase } from '../fault-case.js';
-import { clusterWorkload } from './workload.js';
-import { waitFor } from '../helpers.js';
+import { clusterWorkload, topicsLedBy, transactionCoordinator } from './workload.js';
 
 const FEED_SECONDS = Number(process.env.CLUSTER_FEED_SECONDS ?? 60);
 
 const spec = () => inject('kafkaClusterSpec');
-const admin = () => new Kafka({ clientId: 'cluster-faults', brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING }).admin();
-
-/** The node leading the transaction-state topic's only partition: the coordinator of every transaction. */
-async function transactionCoordinator(): Promise<number> {
-  const kafka = new Kafka({ clientId: 'cluster-faults', brokers: inject('kafkaBrokers').split(','), logLevel: logLevel.NOTHING });
-  // A transactional producer makes the broker create the topic if no transaction ran yet.
-  const p = kafka.producer({ transactionalId: 'cluster-faults-probe', idempotent: true, maxInFlightRequests: 1 });
-  await p.connect();
-  await (await p.transaction()).abort();
-  await p.disconnect();
-  const a = kafka.admin();
-  await a.connect();
-  try {
-    const leader = async () => (await a.fetchTopicMetadata({ topics: ['__transaction_state'] }).catch(() => null))?.topics[0]?.partitions[0]?.leader ?? -1;
-    return await waitFor(leader, (l) => l > 0, 60_000);
-  } finally { await a.disconnect(); }
-}
-
-/**
- * Creates the pipeline's topics before it starts, each partition's replicas led by `leader`,
- * so that one node leads every partition (ensureTopics then finds them and creates none).
- */
-async function topicsLedBy(config: Config, leader: number): Promise<void> {
-  const t = topicNames(config.kafka.topicPrefix);
-  const ids = [1, 2, 3];
-  const replicas = [leader, ...ids.filter((i) => i !== leader)];
-  const parts: [string, number][] = [[t.posts, config.kafka.postsPartitions], [t.enriched, config.kafka.postsPartitions], [t.dlq, 1],
-    [t.counts, config.kafka.countsPartitions], [t.minutes, 3], [t.trends, 3], [t.alerts, 3]];
-  const a = admin();
-  await a.connect();
-  try {
-    await a.createTopics({
-      waitForLeaders: true,
-      topics: [...parts.map(([topic, n]) => ({ topic, replicaAssignment: Array.from({ length: n }, (_, partition) => ({ partition, replicas })), configEntries: [{ name: 'min.insync.replicas', value: '2' }] })),
-        { topic: t.erasures, replicaAssignment: [{ partition: 0, replicas }], configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: '2' }] }],
-    });
-    const meta = await a.fetchTopicMetadata({ topics: [...parts.map(([topic]) => topic), t.erasures] });
-    const leaders = meta.topics.flatMap((m) => m.partitions.map((p) => p.leader));
-    expect(leaders.every((l) => l === leader)).toBe(true);
-    expect(meta.topics.every((m) => m.partitions.every((p) => p.replicas.length === 3))).toBe(true);
-  } finally { await a.disconnect(); }
-}
-
 /** The time from `killedAt` to the first minute aggregate created after it on the minutes topic (what stage B decided and committed). */
 async function decisionsResumeMs(config: Config, killedAt: number): Promise<number> {
   const kafka = new Kafka({ clientId: 'cluster-faults', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });

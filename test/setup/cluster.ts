@@ -24,5 +24,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('clickhouseUrl', ch.urls[0]!);
   project.provide('clickhouseClusterSpec', cspec);
   project.provide('localInfra', true);
-  return async () => { await kafka.stop(); await ch.stop(); };
+  // TEST_KEEP_CLUSTER=1 leaves both clusters running after the run, to inspect a failure.
+  return async () => { if (process.env.TEST_KEEP_CLUSTER !== '1') { await kafka.stop(); await ch.stop(); } };
 }
