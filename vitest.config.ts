@@ -14,6 +14,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'cluster',
+          // The exactly-once test runs on the cluster as well as on the single broker.
+          include: ['test/cluster/**/*.test.ts', 'test/integration/transactional.test.ts'],
+          // After the other projects: two sets of brokers under test at once would starve this 2-core machine.
+          sequence: { groupOrder: 1 },
+          globalSetup: ['test/setup/cluster.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

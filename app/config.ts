@@ -100,6 +100,8 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   const set = (section: string, key: string, v: unknown) => { if (v !== undefined) c[section]![key] = v; };
   set('kafka', 'brokers', list(env.KAFKA_BROKERS));
   set('kafka', 'topicPrefix', env.TRENDSTREAM_TOPIC_PREFIX);
+  if (env.KAFKA_REPLICATION_FACTOR) set('kafka', 'replicationFactor', Number(env.KAFKA_REPLICATION_FACTOR));
+  if (env.KAFKA_MIN_INSYNC_REPLICAS) set('kafka', 'minInsyncReplicas', Number(env.KAFKA_MIN_INSYNC_REPLICAS));
   if (env.KAFKA_SSL) set('kafka', 'ssl', env.KAFKA_SSL === '1' || env.KAFKA_SSL === 'true');
   if (env.KAFKA_SASL_MECHANISM) set('kafka', 'sasl', { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' });
   set('clickhouse', 'url', env.CLICKHOUSE_URL || undefined);

@@ -4,7 +4,8 @@
 // ClickHouse, refreshing until Ctrl-C, which stops everything the demo started.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startKafka, KAFKA_VERSION } from '../deploy/local/kafka.js';
+import { startClickHouseCluster } from '../deploy/local/clickhouse.js';
+import { startKafka, startKafkaCluster, KAFKA_VERSION } from '../deploy/local/kafka.js';
 import { portOpen } from '../deploy/local/process.js';
 import { generate, type GeneratorEvent } from '../sim/generator.js';
 import type { Post } from '../schemas/post.js';
@@ -17,7 +18,15 @@ import { registerApi } from '../serve/api.js';
 import { registerDashboard } from '../serve/dashboard.js';
 import { WatchStore } from '../serve/watch-store.js';
 
-export interface DemoOptions { speed: number; rate: number; seconds?: number; watches: string; configFile?: string; kafkaPort?: number }
+export interface DemoOptions {
+  speed: number; rate: number; seconds?: number; watches: string; configFile?: string;
+  /** Port of the broker (the first node's with 3) when KAFKA_BROKERS is unset. */
+  kafkaPort?: number;
+  /** Kafka nodes to start when KAFKA_BROKERS is unset: 1, or a KRaft cluster (3). */
+  brokers?: number;
+  /** >0: a local ClickHouse cluster of this many replicas (one shard) with ZooKeeper instead of chdb, when CLICKHOUSE_URL is unset. */
+  clickhouseReplicas?: number;
+}
 
 const MIN = 60_000;
 
@@ -92,6 +101,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   process.stdout.on('error', () => {});
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   let kafkaStop: (() => Promise<void>) | null = null;
+  let clickhouseStop: (() => Promise<void>) | null = null;
   let pipeline: Pipeline | undefined;
   let watchStore: WatchStore | undefined;
   let feeding: Promise<unknown> = Promise.resolve();
@@ -107,12 +117,34 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     // and show the earlier run's trends: when the demo runs its own broker, both start empty.
     let fresh = false;
     const kport = o.kafkaPort ?? 9092;
+    const nodes = o.brokers ?? 1;
+    if (nodes !== 1 && nodes !== 3) throw new Error('--brokers must be 1 or 3');
     if (!env.KAFKA_BROKERS) {
       fresh = !(await portOpen(kport));
-      say(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:${kport}, empty…` : `Using the Kafka broker already on 127.0.0.1:${kport}…`);
-      const k = await startKafka({ port: kport, name: 'demo-kafka', fresh });
-      env.KAFKA_BROKERS = k.brokers;
-      kafkaStop = k.daemon ? k.stop : null;
+      if (nodes === 3) {
+        // Nodes on kport, kport+2, kport+4 (controllers one port above each); topics replicated 3 with min ISR 2.
+        say(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, 3 nodes) on 127.0.0.1:${kport},${kport + 2},${kport + 4}, empty…` : `Using the Kafka cluster already on 127.0.0.1:${kport}…`);
+        const k = await startKafkaCluster({ brokers: 3, basePort: kport, name: 'demo-kafka-cluster', fresh });
+        env.KAFKA_BROKERS = k.brokers;
+        env.KAFKA_REPLICATION_FACTOR ??= '3';
+        env.KAFKA_MIN_INSYNC_REPLICAS ??= '2';
+        kafkaStop = fresh ? k.stop : null;
+      } else {
+        say(fresh ? `Starting Apache Kafka ${KAFKA_VERSION} (KRaft, single node) on 127.0.0.1:${kport}, empty…` : `Using the Kafka broker already on 127.0.0.1:${kport}…`);
+        const k = await startKafka({ port: kport, name: 'demo-kafka', fresh });
+        env.KAFKA_BROKERS = k.brokers;
+        kafkaStop = k.daemon ? k.stop : null;
+      }
+    }
+    if (stopping) return;
+    if (!env.CLICKHOUSE_URL && (o.clickhouseReplicas ?? 0) > 0) {
+      // One shard of replicas on 8123, 8133, … and ZooKeeper on 9181; the pipeline writes through Distributed tables.
+      say(`Starting a ClickHouse cluster: ${o.clickhouseReplicas} replicas of clickhouse-server and ZooKeeper (cluster 'trendstream')…`);
+      const own = !(await portOpen(8123));
+      const ch = await startClickHouseCluster({ basePort: 8123, zookeeperPort: 9181, replicas: o.clickhouseReplicas, cluster: 'trendstream', name: 'demo-clickhouse-cluster', fresh: own && fresh });
+      env.CLICKHOUSE_URL = ch.urls[0];
+      env.CLICKHOUSE_CLUSTER = ch.cluster;
+      clickhouseStop = own ? ch.stop : null;
     }
     if (stopping) return;
     const { config, token: oneTime } = withOneTimeToken(loadConfig({ file: o.configFile, env }));
@@ -173,6 +205,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     if ((await Promise.race([closing, timer])) === 'timeout') log.error({ shutdownMs }, 'pipeline did not close in time; stopping the broker anyway');
     watchStore?.close();
     if (kafkaStop) await kafkaStop().catch((e) => log.error({ err: e }, 'could not stop the Kafka broker'));
+    if (clickhouseStop) await clickhouseStop().catch((e) => log.error({ err: e }, 'could not stop the ClickHouse cluster'));
     say('Stopped.');
   }
   process.exit(0);

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { ddl } from './ddl.js';
+import { ddl, DISTRIBUTED } from './ddl.js';
 import { quote } from './sql.js';
 
 export type Store = ClickHouseClient;
@@ -57,8 +57,22 @@ export async function migrate(store: Store, database: string, cluster?: string):
   for (const query of ddl(database, cluster)) {
     const add = ADD_COLUMN.exec(query);
     if (add && (await hasColumn(store, add[1]!, add[2]!, add[3]!))) continue;
+    const dist = DISTRIBUTED.exec(query);
+    // A Distributed table made before a migration added columns to its local table is made again (it holds no rows).
+    if (dist && (await columns(store, dist[1]!, dist[2]!)) !== (await columns(store, dist[1]!, `${dist[2]}_local`))) {
+      await store.command({ query: `DROP TABLE IF EXISTS ${dist[1]}.${dist[2]} ON CLUSTER ${dist[3]}` });
+    }
     await store.command({ query });
   }
+}
+
+/** A table's column names and types in order, as one string ('' when it does not exist on this server). */
+async function columns(store: Store, database: string, table: string): Promise<string> {
+  const rs = await store.query({
+    query: `SELECT name, type FROM system.columns WHERE database = ${quote(database)} AND table = ${quote(table)}`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ name: string; type: string }>()).map((c) => `${c.name} ${c.type}`).join(', ');
 }
 
 /** 18.16 has no ADD COLUMN IF NOT EXISTS: a column the table has is skipped by looking it up. */

@@ -1,7 +1,8 @@
 // The DDL of the store, generated from schemas/migrations/*.sql, the one place the tables
 // are written down: as-is for a single server, or (clickhouse.cluster set) as Replicated
 // tables per shard (`<name>_local`, ON CLUSTER) behind Distributed tables under the
-// original names, so writers and readers use the same names everywhere. Pure.
+// original names, so writers and readers use the same names everywhere. Pure. The cluster
+// text runs on 18.16 with ZooKeeper in test/cluster/clickhouse-cluster.test.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,15 +59,19 @@ export function tableDefs(statements = migrationStatements()): TableDef[] {
 /**
  * The statements `migrate` runs, `{db}` replaced. With a cluster: the database ON CLUSTER,
  * each `CREATE TABLE` as `<name>_local` with the Replicated engine (ZooKeeper path per shard
- * and table, replica from each server's `<macros>`) plus a Distributed table under the
- * original name, and each `ALTER TABLE` applied to both. Throws on a statement it cannot
- * translate, so a migration never silently differs between the two layouts.
+ * and table, replica from each server's `<macros>`), each `ALTER TABLE` applied to the local
+ * table, and last a Distributed table under each original name, `AS` its local table so it
+ * has every column the ALTERs added. (18.16 refuses `ALTER … ON CLUSTER` on a Distributed
+ * table of a replicated shard; `migrate` recreates a Distributed table that lacks a column.)
+ * Throws on a statement it cannot translate, so a migration never silently differs between
+ * the two layouts.
  */
 export function ddl(database: string, cluster?: string, statements = migrationStatements()): string[] {
   const db = ident(database);
   if (!cluster) return [`CREATE DATABASE IF NOT EXISTS ${db}`, ...statements.map((s) => s.replaceAll('{db}', db))];
   const c = ident(cluster);
   const out = [`CREATE DATABASE IF NOT EXISTS ${db} ON CLUSTER ${c}`];
+  const distributed: string[] = [];
   for (const stmt of statements) {
     const create = CREATE.exec(stmt);
     const alter = ALTER.exec(stmt);
@@ -76,16 +81,18 @@ export function ddl(database: string, cluster?: string, statements = migrationSt
       if (!key) throw new Error(`table ${name} has no sharding key for cluster mode: add one to SHARDING_KEYS in lib/clickhouse/ddl.ts`);
       const replicated = [`'/clickhouse/tables/{shard}/${db}/${name}'`, `'{replica}'`, ...(args.trim() ? [args.trim()] : [])].join(', ');
       out.push(`CREATE TABLE IF NOT EXISTS ${db}.${name}_local ON CLUSTER ${c} (${columns}) ENGINE = Replicated${engine}(${replicated}) ${rest}`.replaceAll('{db}', db));
-      out.push(`CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${c} AS ${db}.${name}_local ENGINE = Distributed(${c}, ${db}, ${name}_local, ${key})`);
+      distributed.push(`CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${c} AS ${db}.${name}_local ENGINE = Distributed(${c}, ${db}, ${name}_local, ${key})`);
     } else if (alter) {
       out.push(`ALTER TABLE ${db}.${alter[1]}_local ON CLUSTER ${c} ${alter[2]}`.replaceAll('{db}', db));
-      out.push(`ALTER TABLE ${db}.${alter[1]} ON CLUSTER ${c} ${alter[2]}`.replaceAll('{db}', db));
     } else {
       throw new Error(`cannot translate this migration statement for a cluster (only CREATE TABLE … MergeTree and ALTER TABLE are): ${stmt.slice(0, 120)}`);
     }
   }
-  return out;
+  return [...out, ...distributed];
 }
+
+/** A Distributed table's CREATE from `ddl`: database, table and cluster, for `migrate` to check it against its local table. */
+export const DISTRIBUTED = /^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+) ON CLUSTER (\w+) AS \w+\.\w+_local ENGINE = Distributed\(/;
 
 /**
  * Where a data-changing ALTER (DELETE, UPDATE, DROP PARTITION, MODIFY TTL) goes: the table

@@ -21,13 +21,19 @@ export const KafkaConfigSchema = z.object({
   topicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).default('').describe('Prefix of every topic name (env TRENDSTREAM_TOPIC_PREFIX)'),
   postsPartitions: z.number().int().min(1).default(6).describe('Partitions of the posts topic: bounds stage A and the posts sink'),
   countsPartitions: z.number().int().min(1).default(6).describe('Partitions of hashtag-counts: bounds stage B'),
+  replicationFactor: z.number().int().min(1).optional()
+    .describe('Replicas of each topic the pipeline creates (env KAFKA_REPLICATION_FACTOR); unset takes the brokers\' default.replication.factor (1 on the local broker, 3 on the local cluster)'),
+  minInsyncReplicas: z.number().int().min(1).optional()
+    .describe('min.insync.replicas of each topic created (env KAFKA_MIN_INSYNC_REPLICAS): acks=all writes need this many replicas; unset takes the brokers\' default (2 on the local cluster)'),
   ssl: z.boolean().default(false).describe('TLS to the brokers (env KAFKA_SSL=1)'),
   sasl: z.object({
     mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
     username: z.string(),
     password: z.string(),
   }).strict().optional().describe('SASL credentials (env KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)'),
-}).strict();
+}).strict().refine((c) => c.minInsyncReplicas === undefined || c.minInsyncReplicas <= (c.replicationFactor ?? c.minInsyncReplicas), {
+  path: ['minInsyncReplicas'], message: 'must not exceed kafka.replicationFactor: no write could ever be acknowledged',
+});
 export type KafkaConfig = z.output<typeof KafkaConfigSchema>;
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -56,7 +62,7 @@ export function createKafka(cfg: KafkaConfig, log: Logger, clientId = cfg.client
   });
 }
 
-/** Creates the pipeline's topics if missing, with the configured partition counts. */
+/** Creates the pipeline's topics if missing, with the configured partition counts and replication. */
 export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topics> {
   const t = topicNames(cfg.topicPrefix);
   const week = String(7 * 86_400_000);
@@ -76,7 +82,9 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
       { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) }, { name: 'segment.ms', value: String(3_600_000) }] },
   ];
   const have = new Set(await admin.listTopics());
-  const missing = want.filter((w) => !have.has(w.topic)).map((w) => ({ ...w, replicationFactor: -1 }));
+  const isr = cfg.minInsyncReplicas === undefined ? [] : [{ name: 'min.insync.replicas', value: String(cfg.minInsyncReplicas) }];
+  const missing = want.filter((w) => !have.has(w.topic))
+    .map((w) => ({ ...w, replicationFactor: cfg.replicationFactor ?? -1, configEntries: [...(w.configEntries ?? []), ...isr] }));
   if (missing.length) {
     try { await admin.createTopics({ topics: missing, waitForLeaders: true }); } catch (e) {
       // Another worker starting at the same moment may have created them first.

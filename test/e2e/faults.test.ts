@@ -5,23 +5,13 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
-import type { KafkaMessage } from 'kafkajs';
 import { EVAL_WATCHES } from '../../bench/scenarios.js';
 import { startClickHouse } from '../../deploy/local/clickhouse.js';
 import { startKafka } from '../../deploy/local/kafka.js';
 import { stateHome, stopStale } from '../../deploy/local/process.js';
 import { generate } from '../../sim/generator.js';
-import type { Post } from '../../schemas/post.js';
-import { Metrics } from '../../lib/metrics.js';
-import { startPipeline, type Pipeline } from '../../app/pipeline.js';
-import { detectPosts, DEFAULT_LATENESS_MS } from '../../processors/detect.js';
-import { decodeEvent } from '../../schemas/events-codec.js';
-import type { DetectionEvent } from '../../schemas/events.js';
-import { migrate, openStore, type Store } from '../../lib/clickhouse/client.js';
-import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
-import { Receiver } from '../receiver.js';
-import { closingPosts, countTruth } from '../truth.js';
-import { feed, startWorker, stopWorker, watchesFile, workerEnv, type Worker } from './harness.js';
+import { runCase as run, workload, type Ctx, type Workload } from '../fault-case.js';
+import { stopWorker, type Worker } from './harness.js';
 
 const START = Date.parse('2026-11-24T10:00:00Z');
 const M = 60_000;
@@ -29,8 +19,8 @@ const N = Number(process.env.FAULT_POSTS ?? 200_000);
 const FEED_SECONDS = Number(process.env.FAULT_FEED_SECONDS ?? 60);
 const watches = EVAL_WATCHES;
 
-const workload = (() => {
-  let cached: { all: Post[]; truth: ReturnType<typeof countTruth>; expected: DetectionEvent[] } | null = null;
+const workloadOnce = (() => {
+  let cached: Workload | null = null;
   return () => {
     if (cached) return cached;
     const minutes = 100;
@@ -42,84 +32,13 @@ const workload = (() => {
         { kind: 'campaign', tag: 'KaufJetzt', at: START + 60 * M, perMinute: 150, durationMinutes: 15, accounts: 20 },
       ],
     })].slice(0, N - 60);
-    const all = [...posts, ...closingPosts(posts.reduce((m, p) => Math.max(m, p.created_at), 0))];
-    cached = { all, truth: countTruth(all), expected: [...detectPosts(all, { latenessMs: DEFAULT_LATENESS_MS, watches })] };
+    cached = workload(posts, watches);
     return cached;
   };
 })();
 
-const q = async <T>(store: Store, sql: string) => (await store.query({ query: sql, format: 'JSONEachRow' })).json<T>();
-
-interface Ctx {
-  start(kind: 'process' | 'sink'): Promise<Worker>;
-  workers: Worker[];
-  hook: Receiver;
-}
-
-/** Keeps a worker kind running like a supervisor would: restarts a process that exited on its own. */
-async function runCase(name: string, opts: { processors?: number; webhookDown?: boolean }, hooks: (ctx: Ctx) => [number, () => Promise<void>][]): Promise<void> {
-  const { all, truth, expected } = workload();
-  const prefix = uniqueName(`fault_${name}`);
-  const config = testConfig(prefix, 'server');
-  const db = config.clickhouse.database;
-  const store = openStore(config.clickhouse);
-  await migrate(store, db);
-  const hook = new Receiver();
-  const hookUrl = await hook.start();
-  const env = workerEnv({ brokers: inject('kafkaBrokers'), clickhouseUrl: inject('clickhouseUrl'), database: db, prefix: config.kafka.topicPrefix, webhook: { url: hookUrl, secret: 'fault-suite-secret-0123' } });
-  const wfile = watchesFile(watches);
-  const ingest: Pipeline = await startPipeline({ config, roles: ['ingest'], log: testLogger(), metrics: new Metrics(), http: false });
-  const workers: Worker[] = [];
-  let stopping = false;
-  const start = async (kind: 'process' | 'sink'): Promise<Worker> => {
-    const w = await startWorker(kind, env, wfile);
-    workers.push(w);
-    void w.exited.then(async (code) => {
-      // A worker that died on its own (not killed by the test) is restarted, as Kubernetes would.
-      if (!stopping && code !== null && !w.killed) { workers.splice(workers.indexOf(w), 1); await start(kind).catch(() => {}); }
-    });
-    return w;
-  };
-  try {
-    for (let i = 0; i < (opts.processors ?? 1); i++) await start('process');
-    await start('sink');
-    if (opts.webhookDown) hook.failing = true;
-    await feed(ingest.producer!, all, FEED_SECONDS, hooks({ start, workers, hook }));
-    if (opts.webhookDown) { await sleep(Math.max(0, 60_000 - FEED_SECONDS * 1000)); hook.failing = false; }
-
-    const total = [...truth.tagMinutes.values()].reduce((a, b) => a + b, 0);
-    await waitFor(async () => [(await q<{ n: string }>(store, `SELECT toString(count()) AS n FROM ${db}.posts FINAL`))[0]!.n,
-      (await q<{ n: string }>(store, `SELECT toString(sum(posts)) AS n FROM ${db}.hashtag_minute FINAL`))[0]!.n],
-    ([p, t]) => Number(p) === truth.posts && Number(t) === total, 300_000, 2000);
-    const rows = await q<{ k: string; posts: string }>(store, `SELECT concat(hashtag, '|', toString(toUnixTimestamp(minute) * 1000)) AS k, toString(posts) AS posts FROM ${db}.hashtag_minute FINAL`);
-    expect(new Map(rows.map((r) => [r.k, Number(r.posts)]))).toEqual(truth.tagMinutes);
-    expect(Number((await q<{ n: string }>(store, `SELECT toString(uniqExact(platform, id)) AS n FROM ${db}.posts`))[0]!.n)).toBe(N);
-
-    // Trend and alert events: exactly the fault-free run's, each once on its topic.
-    const events: KafkaMessage[] = [];
-    const c = ingest.kafka.consumer({ groupId: `${prefix}-events-reader`, readUncommitted: false });
-    await c.connect();
-    await c.subscribe({ topics: [ingest.topics.trends, ingest.topics.alerts], fromBeginning: true });
-    await c.run({ eachMessage: async ({ message }) => { events.push(message); } });
-    await waitFor(async () => events.length, (n) => n >= expected.length, 180_000);
-    await sleep(3000);
-    await c.disconnect();
-    const byId = (a: DetectionEvent, b: DetectionEvent) => (a.id < b.id ? -1 : 1);
-    expect(events.map((m) => decodeEvent(m.value!)).sort(byId)).toEqual([...expected].sort(byId));
-    const stored = await waitFor(async () => (await q<{ id: string }>(store, `SELECT id FROM ${db}.trends FINAL UNION ALL SELECT id FROM ${db}.alerts FINAL`)).map((r) => r.id).sort(),
-      (ids) => ids.length >= expected.length, 120_000);
-    expect(stored).toEqual(expected.map((e) => e.id).sort());
-    const alertIds = expected.filter((e) => e.type === 'alert').map((e) => e.id).sort();
-    await waitFor(async () => hook.unique().length, (n) => n >= alertIds.length, 180_000);
-    expect(hook.unique().map((r) => String(r.headers['idempotency-key'])).sort()).toEqual(alertIds);
-  } finally {
-    stopping = true;
-    await Promise.all(workers.map((w) => stopWorker(w, 'SIGTERM')));
-    await ingest.close();
-    await store.close();
-    await hook.close();
-  }
-}
+const runCase = (name: string, opts: { processors?: number; webhookDown?: boolean }, hooks: (ctx: Ctx) => [number, () => Promise<void>][]) =>
+  run({ name, workload: workloadOnce(), feedSeconds: FEED_SECONDS, brokers: inject('kafkaBrokers'), clickhouseUrl: inject('clickhouseUrl'), ...opts }, hooks);
 
 const killed = (w: Worker) => stopWorker(w, 'SIGKILL');
 const pick = (ws: Worker[], kind: string) => ws.find((w) => w.kind === kind)!;
