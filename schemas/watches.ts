@@ -15,6 +15,8 @@ export const WatchSchema = z.object({
   sensitivity: z.number().positive().max(10).default(1),
   /** Names of delivery channels (configured in the alert sink); empty means all. */
   channels: z.array(z.string()).default([]),
+  /** The brand's own further accounts (regional, support desks): look-alikes of `handles` that are legitimate, never impersonators. */
+  own_accounts: z.array(z.string().min(2).max(200)).max(1000).optional(),
 }).strict();
 export type Watch = z.output<typeof WatchSchema>;
 export const WatchListSchema = z.array(WatchSchema).superRefine((ws, ctx) => {
