@@ -61,17 +61,17 @@ export const allowedEdits = (n: number): number => (n <= 4 ? 0 : n <= 8 ? 1 : 2)
 
 interface Core { core: string; words: string[]; digits: boolean; separators: boolean }
 
-/** The candidate's cores: separators, digits, regional tokens and brand words removed, in the variants that matter. */
-function cores(name: string): Core[] {
-  const tokens = name.split(/[_.\-\s]+/).filter(Boolean);
-  const separators = tokens.length > 1;
-  const kept = tokens.filter((t, i) => !(i > 0 && REGIONS.has(t)));
+/**
+ * The candidate's cores: separators, regional tokens and brand words removed, once with digits
+ * read as their look-alike letters (the skeleton's 0 → o, 1 → l) and once with digits dropped.
+ */
+function cores(raw: string): Core[] {
   const out: Core[] = [];
-  for (const noDigits of [false, true]) {
-    let s = kept.join('');
-    const digits = /\d/.test(s);
-    if (noDigits) { if (!digits) continue; s = s.replace(/\d+/g, ''); }
-    else s = s.replace(/0/g, 'o').replace(/1/g, 'l'); // the table's digit prototypes, lower-cased
+  const hasDigits = /\d/.test(raw);
+  for (const noDigits of hasDigits ? [false, true] : [false]) {
+    const tokens = comparable(noDigits ? raw.replace(/\d+/g, '') : raw).split(/[_.\-\s]+/).filter(Boolean);
+    const separators = tokens.length > 1;
+    let s = tokens.filter((t, i) => !(i > 0 && REGIONS.has(t))).join('');
     const words: string[] = [];
     for (let changed = true; changed;) {
       changed = false;
@@ -91,18 +91,28 @@ interface CompiledWatch { w: Watch; targets: Target[]; own: Set<string>; handles
 
 export interface Imitation { imitates: string; by: 'handle' | 'display_name'; distance: number; confusable: boolean; words: string[]; digits: boolean; separators: boolean }
 
-/** Whether `name` (a handle's account part or a display name) imitates one of the targets; the closest one. */
-function imitation(name: string, by: Imitation['by'], targets: readonly Target[]): Imitation | null {
+interface Prepared { by: Imitation['by']; cores: Core[]; confusable: boolean; innocent: boolean }
+
+/** What a name (a handle's account part or a display name) is compared by: computed once per post, not per watch. */
+function prepare(name: string, by: Imitation['by']): Prepared {
   const c = comparable(name);
-  if (c.length < 3 || INNOCENT.test(c.replace(/[_.\-\s]/g, ''))) return null;
   const plain = name.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
-  const confusable = comparable(plain) !== plain.replace(/[^\p{L}\p{N}_.\-\s]/gu, '') || /[01]/.test(plain);
+  return {
+    by,
+    cores: c.length < 3 ? [] : cores(name),
+    confusable: comparable(plain) !== plain.replace(/[^\p{L}\p{N}_.\-\s]/gu, ''),
+    innocent: INNOCENT.test(c.replace(/[_.\-\s]/g, '')),
+  };
+}
+
+/** Whether the prepared name imitates one of the targets; the closest one. */
+function imitation(p: Prepared, targets: readonly Target[]): Imitation | null {
   let best: Imitation | null = null;
-  for (const k of cores(c)) {
+  for (const k of p.cores) {
     for (const t of targets) {
       const max = allowedEdits(t.key.length);
       const d = editDistance(k.core, t.key, max);
-      if (d <= max && (!best || d < best.distance)) best = { imitates: t.label, by, distance: d, confusable: confusable && d === 0, words: k.words, digits: k.digits, separators: by === 'handle' && k.separators };
+      if (d <= max && (!best || d < best.distance)) best = { imitates: t.label, by: p.by, distance: d, confusable: p.confusable && d === 0, words: k.words, digits: k.digits, separators: p.by === 'handle' && k.separators };
     }
   }
   return best;
@@ -143,16 +153,17 @@ export class ImpersonationDetector {
     const ageMs = a.created_at === null ? null : post.created_at - a.created_at;
     const young = ageMs !== null && ageMs <= this.youngMs;
     let out: ImpersonationEvent[] | undefined;
+    let names: { handle: Prepared | null; display: Prepared | null } | undefined;
     for (const cw of this.watches) {
       const key = `${cw.w.id}\u0000${account}`;
       if (this.reported.has(key)) { this.reported.delete(key); this.reported.set(key, true); continue; }
       if (handle && cw.own.has(ownName(handle))) continue;
       const addresses = this.addresses(post, cw);
       if (!young && !addresses) continue;
+      names ??= { handle: handle ? prepare(handle, 'handle') : null, display: a.display_name ? prepare(a.display_name, 'display_name') : null };
       // Either name being a declared fan or parody clears the account.
-      if (a.display_name && INNOCENT.test(comparable(a.display_name).replace(/[_.\-\s]/g, ''))) continue;
-      if (handle && INNOCENT.test(comparable(handle).replace(/[_.\-\s]/g, ''))) continue;
-      const m = (handle ? imitation(handle, 'handle', cw.targets) : null) ?? (a.display_name ? imitation(a.display_name, 'display_name', cw.targets) : null);
+      if (names.handle?.innocent || names.display?.innocent) break;
+      const m = (names.handle ? imitation(names.handle, cw.targets) : null) ?? (names.display ? imitation(names.display, cw.targets) : null);
       if (!m) continue;
       this.remember(key);
       (out ??= []).push(this.event(post, cw.w, m, young ? ageMs : null, addresses));
@@ -201,4 +212,10 @@ export class ImpersonationDetector {
       samples: [{ platform: post.platform, id: post.id }],
     };
   }
+}
+
+/** Every impersonation event over `posts` in order: what `detect` writes beside the trend and alert events. */
+export function* detectImpersonation(posts: Iterable<Post>, watches: readonly Watch[], o?: ImpersonationOptions): Generator<ImpersonationEvent> {
+  const d = new ImpersonationDetector(watches, o);
+  for (const p of posts) yield* d.offer(p);
 }
