@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { skeleton } from '../../processors/confusables.js';
-import { comparable, editDistance, ImpersonationDetector } from '../../processors/impersonation.js';
-import type { Post } from '../../schemas/post.js';
-import type { Watch } from '../../schemas/watches.js';
+import { comparable, detectImpersonation, editDistance, ImpersonationDetector } from '../../processors/impersonation.js';
+import { StageA } from '../../processors/stage-a.js';
+import { decodeEvent } from '../../schemas/events-codec.js';
+import { type Post, postCodec, postKey, postToJson, toPost } from '../../schemas/post.js';
+import { topicNames } from '../../schemas/topics.js';
+import { type Watch, WatchMatcher } from '../../schemas/watches.js';
+import { generate, labelsFor } from '../../sim/generator.js';
+import { impersonationScenarios } from '../../bench/scenarios.js';
+import { Metrics } from '../../lib/metrics.js';
+import { createLogger } from '../../lib/log.js';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-11-27T10:00:00Z');
@@ -101,5 +108,26 @@ describe('ImpersonationDetector', () => {
     const run = () => { const d = new ImpersonationDetector([WATCH]); return ps.flatMap((p) => d.offer(p)); };
     expect(run()).toEqual(run());
     expect(run()).toHaveLength(2);
+  });
+});
+
+describe('impersonation in the live path and in detect', () => {
+  it('stage A emits on the alerts topic exactly the impersonation events detect writes, each labelled impersonator once', () => {
+    const sc = impersonationScenarios(0)[0]!;
+    const opts = { ...sc.opts, minutes: 200, postsPerMinute: 20 };
+    const posts = [...generate(opts)];
+    const watches = opts.watches!;
+    const fromDetect = [...detectImpersonation(posts.map((p) => toPost(postToJson(p), Infinity)), watches)];
+    const matcher = new WatchMatcher(watches);
+    const stage = new StageA({ topics: topicNames('t'), latenessMs: 60_000, postsPartitions: 1, countsPartitions: 1, matcher: () => matcher, metrics: new Metrics(), log: createLogger('silent') });
+    stage.restore(0, null);
+    const live: unknown[] = [];
+    for (let i = 0; i < posts.length; i += 500) {
+      const batch = posts.slice(i, i + 500).map((p, k) => ({ offset: String(i + k), key: Buffer.from(postKey(p)), value: postCodec().encode({ ...p, ingested_at: 0 }), timestamp: '0', attributes: 0, headers: {} }));
+      for (const out of stage.process(0, batch).messages) if (out.topic === topicNames('t').alerts) live.push(...out.messages.map((m) => decodeEvent(m.value as Buffer)));
+    }
+    expect(live).toEqual(fromDetect);
+    const labelled = (labelsFor(opts).impersonators ?? []).map((l) => `${l.watch} ${l.account}`).sort();
+    expect(fromDetect.map((e) => `${e.watch} ${e.account.platform}:${e.account.id}`).sort()).toEqual(labelled);
   });
 });
