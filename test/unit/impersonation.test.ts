@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { skeleton } from '../../processors/confusables.js';
 import { comparable, detectImpersonation, editDistance, ImpersonationDetector } from '../../processors/impersonation.js';
 import { StageA } from '../../processors/stage-a.js';
-import { decodeEvent } from '../../schemas/events-codec.js';
+import { decodeEvent, encodeEvent } from '../../schemas/events-codec.js';
+import { eventRow } from '../../sinks/clickhouse/rows.js';
 import { type Post, postCodec, postKey, postToJson, toPost } from '../../schemas/post.js';
 import { topicNames } from '../../schemas/topics.js';
 import { type Watch, WatchMatcher } from '../../schemas/watches.js';
@@ -129,5 +130,16 @@ describe('impersonation in the live path and in detect', () => {
     expect(live).toEqual(fromDetect);
     const labelled = (labelsFor(opts).impersonators ?? []).map((l) => `${l.watch} ${l.account}`).sort();
     expect(fromDetect.map((e) => `${e.watch} ${e.account.platform}:${e.account.id}`).sort()).toEqual(labelled);
+  });
+});
+
+describe('impersonation events on the alerts topic and in ClickHouse', () => {
+  it('survive the Avro round trip (events v2) and become an alerts row the dashboard lists', () => {
+    const [e] = flagged(post('@acme_air', { mentions: ['@acmeair'] }));
+    expect(decodeEvent(encodeEvent(e!))).toEqual(e);
+    const { table, row } = eventRow(e!);
+    expect(table).toBe('alerts');
+    expect(row).toMatchObject({ id: e!.id, state: 'opened', watch: 'acme-air', severity: 3, inauthentic: 1, samples: JSON.stringify(e!.samples) });
+    expect(row.summary).toMatch(/^Impersonation: @acme_air imitates @acmeair by its handle/);
   });
 });
