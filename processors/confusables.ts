@@ -1,7 +1,8 @@
 // A compact subset of Unicode's confusables table (UTS #39, "Unicode Security Mechanisms",
 // confusables.txt, type MA): the Cyrillic, Greek and Latin look-alikes of Latin letters and
 // digits that handle spoofing uses, mapped to their prototypes. Used by `skeleton` for the
-// impersonation detector; nothing here is invented, each entry is a line of confusables.txt.
+// impersonation detector; nothing here is invented: each entry was taken from confusables.txt as
+// reproduced in a public table generated from it (no network here to diff against unicode.org).
 //
 // Data: Copyright © 1991-2025 Unicode, Inc. Distributed under the Unicode License v3
 // (https://www.unicode.org/license.txt); source https://www.unicode.org/Public/security/latest/confusables.txt.
@@ -30,7 +31,7 @@ const TABLE: Record<string, string> = {
   'а': 'a', 'б': '6', 'г': 'r', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'у': 'y', 'х': 'x', 'ѕ': 's', 'і': 'i', 'ј': 'j', 'ѡ': 'w', // 0430–0461
   'Ѵ': 'V', 'ѵ': 'v', 'Ү': 'Y', 'ү': 'y', 'һ': 'h', 'ҽ': 'e', 'Ӏ': 'l', 'ӏ': 'i', 'ԁ': 'd', 'Ԍ': 'G', 'ԛ': 'q', 'Ԝ': 'W', 'ԝ': 'w', // 0474–051D
 };
-/** Multi-character sequences confusables.txt maps (0072 006E ; 006D  rn → m; 0076 0076 ; 0077 is not in the table). */
+/** Multi-character sequences (0072 006E ; 006D  rn → m); other sequences of confusables.txt are left out of this subset. */
 const SEQUENCES: [RegExp, string][] = [[/rn/g, 'm']];
 
 /**
