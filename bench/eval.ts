@@ -15,8 +15,9 @@ import { DEFAULT_LATENESS_MS, detectPosts } from '../processors/detect.js';
 import type { DetectionEvent } from '../schemas/events.js';
 import type { Post } from '../schemas/post.js';
 import { normaliseHashtag } from '../schemas/normalise.js';
-import { quantile, scoreKind, type Score } from './score.js';
-import { hardScenarios, scenarios } from './scenarios.js';
+import { quantile, scoreImpersonation, scoreKind, type ImpersonationScore, type Score } from './score.js';
+import { hardScenarios, impersonationScenarios, scenarios } from './scenarios.js';
+import { detectImpersonation } from '../processors/impersonation.js';
 import { episodesOf, loadNab, nabPosts, scoreNab, totalNab, WindowedGaussian, type NabScore } from './nab.js';
 
 const dir = path.resolve(process.argv.includes('--dir') ? process.argv[process.argv.indexOf('--dir') + 1]! : '.trendstream/eval');
@@ -24,7 +25,7 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
 const foreign = process.argv.includes('--scenarios') ? path.resolve(process.argv[process.argv.indexOf('--scenarios') + 1]!) : undefined;
 const real = process.argv.includes('--real') || (!foreign && !process.argv.includes('--no-real'));
-// `--variant N` (N ≥ 1): the hard scenarios drawn with other onsets, sizes and seeds, which nothing was tuned on.
+// `--variant N` (N ≥ 1): the scenario kinds that take a variant (hard, impersonators) drawn with other onsets, sizes, names and seeds, which nothing was tuned on.
 const variant = process.argv.includes('--variant') ? Number(process.argv[process.argv.indexOf('--variant') + 1]) : 0;
 if (!Number.isInteger(variant) || variant < 0) throw new Error('--variant must be a whole number ≥ 1');
 const NAB_DIR = fileURLToPath(new URL('../data/nab', import.meta.url));
@@ -32,7 +33,7 @@ const NAB_DIR = fileURLToPath(new URL('../data/nab', import.meta.url));
 const fmtMin = (ms: number) => (Number.isNaN(ms) ? '–' : (ms / 60_000).toFixed(1));
 const pct = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(2));
 
-interface Row { name: string; hours: number; trends: Score; alerts: Score; posts: number; seconds: number }
+interface Row { name: string; hours: number; trends: Score; alerts: Score; impersonation: ImpersonationScore; posts: number; seconds: number }
 
 /** Runs `detect` over one scenario folder (posts.ndjson, watches.json, labels.json) and scores it; writes detections.ndjson beside. */
 async function scoreFolder(folder: string, name: string, hours?: number): Promise<Row> {
@@ -44,9 +45,11 @@ async function scoreFolder(folder: string, name: string, hours?: number): Promis
   for await (const p of readPosts(path.join(folder, 'posts.ndjson'), { lines: 0 })) posts.push(p);
   const watchesFile = path.join(folder, 'watches.json');
   const t0 = performance.now();
-  const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: DEFAULT_LATENESS_MS, watches: existsSync(watchesFile) ? readWatches(watchesFile) : [] })];
+  const watches = existsSync(watchesFile) ? readWatches(watchesFile) : [];
+  const events: DetectionEvent[] = [...detectPosts(posts, { latenessMs: DEFAULT_LATENESS_MS, watches })];
+  const impostors = [...detectImpersonation(posts, watches)];
   const seconds = (performance.now() - t0) / 1000;
-  writeFileSync(path.join(folder, 'detections.ndjson'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeFileSync(path.join(folder, 'detections.ndjson'), [...events, ...impostors].map((e) => JSON.stringify(e)).join('\n') + '\n');
   let span = hours;
   if (span === undefined) {
     let lo = Infinity;
@@ -54,16 +57,19 @@ async function scoreFolder(folder: string, name: string, hours?: number): Promis
     for (const p of posts) { if (p.created_at < lo) lo = p.created_at; if (p.created_at > hi) hi = p.created_at; }
     span = posts.length ? (hi - lo) / 3_600_000 : 0;
   }
-  const row = { name, hours: span, trends: scoreKind('trend', events, labels), alerts: scoreKind('alert', events, labels), posts: posts.length, seconds };
-  const miss = [...row.trends.missed.map((k) => `missed #${k}`), ...row.trends.falseKeys.map((k) => `FP #${k}`), ...row.alerts.missed.map((k) => `missed alert ${k}`), ...row.alerts.falseKeys.map((k) => `false alert ${k}`)];
-  console.log(`${name.padEnd(24)} ${String(posts.length).padStart(8)} posts  trends ${row.trends.caught}/${row.trends.labelled} FP ${row.trends.falsePositives}  bots ${row.trends.inauthentic.caught}/${row.trends.inauthentic.labelled}  alerts ${row.alerts.caught}/${row.alerts.labelled} FP ${row.alerts.falsePositives}  ${(posts.length / seconds / 1000).toFixed(0)}k posts/s${miss.length ? '  · ' + miss.join(', ') : ''}`);
+  const row = { name, hours: span, trends: scoreKind('trend', events, labels), alerts: scoreKind('alert', events, labels), impersonation: scoreImpersonation(impostors, labels), posts: posts.length, seconds };
+  const im = row.impersonation;
+  const imp = im.labelled || im.falsePositives ? `  impersonators ${im.caught}/${im.labelled} FP ${im.falsePositives}` : '';
+  const miss = [...row.trends.missed.map((k) => `missed #${k}`), ...row.trends.falseKeys.map((k) => `FP #${k}`), ...row.alerts.missed.map((k) => `missed alert ${k}`), ...row.alerts.falseKeys.map((k) => `false alert ${k}`), ...im.missed.map((k) => `missed impersonator ${k}`), ...im.falseKeys.map((k) => `false impersonator ${k}`)];
+  console.log(`${name.padEnd(24)} ${String(posts.length).padStart(8)} posts  trends ${row.trends.caught}/${row.trends.labelled} FP ${row.trends.falsePositives}  bots ${row.trends.inauthentic.caught}/${row.trends.inauthentic.labelled}  alerts ${row.alerts.caught}/${row.alerts.labelled} FP ${row.alerts.falsePositives}${imp}  ${(posts.length / seconds / 1000).toFixed(0)}k posts/s${miss.length ? '  · ' + miss.join(', ') : ''}`);
   return row;
 }
 
 /** The project's generated scenarios, written to `dir` and scored. */
 async function generatedRows(): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const sc of (variant ? hardScenarios(variant) : scenarios()).filter((s) => !only || s.name === only)) {
+  const all = variant ? [...hardScenarios(variant), ...impersonationScenarios(variant)] : scenarios();
+  for (const sc of all.filter((s) => !only || s.name === only)) {
     const folder = path.join(dir, sc.name);
     writeScenario(folder, sc.opts);
     const labels = JSON.parse(readFileSync(path.join(folder, 'labels.json'), 'utf8')) as Labels;
@@ -136,13 +142,18 @@ async function main(): Promise<void> {
   console.log('\n| detector | labelled | caught | false pos. | precision | recall | median delay (min) | p90 delay (min) | FP per sim. hour | bot campaigns flagged/suppressed |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   console.log(`| trends | ${t.labelled} | ${t.caught} | ${t.fp} | ${pct(t.precision)} | ${pct(t.recall)} | ${fmtMin(t.median_delay_min * 60_000)} | ${fmtMin(t.p90_delay_min * 60_000)} | ${t.fp_per_hour.toFixed(3)} | ${pct(t.bots_flagged_or_suppressed)} |`);
+  const imCaught = rows.reduce((n, r) => n + r.impersonation.caught, 0);
+  const imLabelled = rows.reduce((n, r) => n + r.impersonation.labelled, 0);
+  const imFp = rows.reduce((n, r) => n + r.impersonation.falsePositives, 0);
+  const im = { caught: imCaught, labelled: imLabelled, fp: imFp, precision: imCaught / (imCaught + imFp), recall: imCaught / imLabelled };
+  if (imLabelled || imFp) console.log(`| impersonation | ${im.labelled} | ${im.caught} | ${im.fp} | ${pct(im.precision)} | ${pct(im.recall)} | – | – | – | – |`);
   console.log(`| alerts | ${a.labelled} | ${a.caught} | ${a.fp} | ${pct(a.precision)} | ${pct(a.recall)} | ${fmtMin(a.median_delay_min * 60_000)} | ${fmtMin(a.p90_delay_min * 60_000)} | ${a.fp_per_hour.toFixed(3)} | – |`);
   console.log(`\n${rows.length} scenarios, ${t.hours.toFixed(0)} hours, folders in ${foreign ?? dir}`);
   const r = real ? realPart() : undefined;
   if (r) printReal(r);
   if (jsonOut) {
     const realJson = r && { ours: { total: totalNab(r.ours), series: r.ours }, reference: { total: totalNab(r.reference), series: r.reference }, posts: r.posts, seconds: r.seconds };
-    writeFileSync(jsonOut, JSON.stringify({ trends: t, alerts: a, scenarios: rows.map((x) => ({ name: x.name, hours: x.hours, posts: x.posts, trends: x.trends, alerts: x.alerts })), real: realJson }, null, 2));
+    writeFileSync(jsonOut, JSON.stringify({ trends: t, alerts: a, impersonation: im, scenarios: rows.map((x) => ({ name: x.name, hours: x.hours, posts: x.posts, trends: x.trends, alerts: x.alerts, impersonation: x.impersonation })), real: realJson }, null, 2));
   }
 }
 

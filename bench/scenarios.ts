@@ -29,7 +29,7 @@ function scenario(name: string, seed: number, startHourUtc: number, hours: numbe
 }
 
 export function scenarios(): Scenario[] {
-  return [...baseScenarios(), ...hardScenarios(0)];
+  return [...baseScenarios(), ...hardScenarios(0), ...impersonationScenarios(0)];
 }
 
 function baseScenarios(): Scenario[] {
@@ -141,6 +141,38 @@ export function hardScenarios(variant: number): Scenario[] {
       { kind: 'burst', tag: 'Wochenmarkt', at: t(between(5.5, 6.5)), peakPerMinute: int(20, 40), rampMinutes: int(3, 15), durationMinutes: int(40, 60), established: true },
     ]),
   ];
+}
+
+/** The eval's brands with the regional and help accounts that are theirs (legitimate look-alikes). */
+const OWN: Record<string, string[]> = {
+  'deutsche-bahn': ['@DB_Presse', '@DB_Bahn_NRW', '@DB_Info_Bayern'],
+  telekom: ['@telekom_de', '@Telekom_Presse', '@telekom_hilft_at'],
+  'acme-air': ['@acmeair_de', '@acmeair_uk', '@AcmeAirHelp'],
+  'fresh-foods': ['@freshfoods_at', '@freshfoods_ch'],
+};
+/** Other brands for held-back variants: names the detector was not written against. */
+const OTHER_BRANDS: Watch[] = [
+  { id: 'nordlicht-energie', name: 'Nordlicht Energie', handles: ['@NordlichtEnergie'], keywords: ['nordlicht energie'], hashtags: [], min_severity: 3, sensitivity: 1, channels: [], own_accounts: ['@nordlicht_hamburg', '@NordlichtKarriere'] },
+  { id: 'skyways', name: 'Skyways', handles: ['@flyskyways', '@skyways_help'], keywords: ['skyways'], hashtags: [], min_severity: 3, sensitivity: 1, channels: [], own_accounts: ['@skyways_es', '@skyways_it'] },
+  { id: 'pixel-bank', name: 'Pixel Bank', handles: ['@pixelbank'], keywords: ['pixel bank'], hashtags: [], min_severity: 3, sensitivity: 1, channels: [], own_accounts: ['@pixelbank_at', '@pixelbank_ch', '@PixelBankJobs'] },
+  { id: 'mobilcom-shop', name: 'Mobilshop', handles: ['@mobilshop_de'], keywords: ['mobilshop'], hashtags: [], min_severity: 3, sensitivity: 1, channels: [], own_accounts: ['@mobilshop_presse'] },
+  { id: 'gruenwerk', name: 'Grünwerk', handles: ['@gruenwerk', '@Gruenwerk_Service'], keywords: ['grünwerk'], hashtags: [], min_severity: 3, sensitivity: 1, channels: [], own_accounts: ['@gruenwerk_berlin'] },
+];
+
+/**
+ * Impersonation (issue 22): accounts imitating the watches' handles and names among fans, parody
+ * accounts that say so, the brands' own regional accounts and unrelated accounts with a similar
+ * word. `variant` 0 is the eval's own (the eval's watches); any other variant draws other brands,
+ * sizes and seeds — held back, never tuned on.
+ */
+export function impersonationScenarios(variant: number): Scenario[] {
+  const r = mulberry32(0x22 + variant * 7919);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const brands = variant === 0 ? EVAL_WATCHES.map((w) => ({ ...w, own_accounts: OWN[w.id] ?? [] }))
+    : [...OTHER_BRANDS].sort(() => r() - 0.5).slice(0, 3);
+  return [scenario(`impersonators${variant ? `-v${variant}` : ''}`, 40 + variant * 100, int(6, 14), 4, int(150, 300), (t) => brands.map((w) => ({
+    kind: 'impersonation', watch: w.id, at: t(0.25 + r() * 0.5), durationMinutes: int(120, 180), impersonators: int(8, 14), fans: int(3, 8), parodies: int(2, 5), unrelated: int(3, 8),
+  })), { watches: brands })];
 }
 
 const DAVIDSON = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/davidson/labeled_data.train.csv');

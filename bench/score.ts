@@ -1,6 +1,6 @@
 // Scoring of detection events against a scenario's labels (CONTRACTS §5). Pure.
 import type { Labels } from '../sim/generator.js';
-import type { DetectionEvent } from '../schemas/events.js';
+import type { DetectionEvent, ImpersonationEvent } from '../schemas/events.js';
 
 export interface Score {
   labelled: number;
@@ -65,4 +65,20 @@ export function quantile(xs: readonly number[], q: number): number {
   const i = (s.length - 1) * q;
   const lo = Math.floor(i);
   return s[lo]! + (s[Math.ceil(i)]! - s[lo]!) * (i - lo);
+}
+
+export interface ImpersonationScore { labelled: number; caught: number; falsePositives: number; missed: string[]; falseKeys: string[] }
+
+/**
+ * Impersonation (CONTRACTS §4): a labelled (watch, account) is caught when an `opened`
+ * impersonation event names it; every other opened event is a false positive.
+ */
+export function scoreImpersonation(events: readonly ImpersonationEvent[], labels: Labels): ImpersonationScore {
+  const key = (watch: string, account: string) => `${watch} ${account}`;
+  const truth = new Set((labels.impersonators ?? []).map((l) => key(l.watch, l.account)));
+  const found = new Set(events.filter((e) => e.type === 'impersonation' && e.state === 'opened').map((e) => key(e.watch, `${e.account.platform}:${e.account.id}`)));
+  const s: ImpersonationScore = { labelled: truth.size, caught: 0, falsePositives: 0, missed: [], falseKeys: [] };
+  for (const k of truth) if (found.has(k)) s.caught++; else s.missed.push(k);
+  for (const k of found) if (!truth.has(k)) { s.falsePositives++; s.falseKeys.push(k); }
+  return s;
 }

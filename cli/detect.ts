@@ -1,5 +1,5 @@
 // `trendstream detect`: the detectors in-process over a posts file (NDJSON, `-` for stdin),
-// in event time, as fast as possible; every trend and alert event as NDJSON, in the order
+// in event time, as fast as possible; every trend, alert and impersonation event as NDJSON, in the order
 // decided. Invalid lines are skipped and counted on stderr; nothing else is lost.
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { type InvalidPostError, parsePostLine, type Post } from '../schemas/post.js';
 import { SingleBar } from 'cli-progress';
 import { Detection, type DetectStats } from '../processors/detect.js';
+import { ImpersonationDetector } from '../processors/impersonation.js';
 import type { Config } from '../app/config.js';
 import { openStore } from '../lib/clickhouse/client.js';
 import { WatchListSchema, type Watch } from '../schemas/watches.js';
@@ -118,6 +119,8 @@ export async function runDetect(o: DetectRun): Promise<DetectStats> {
   const bar = o.input ? progress(o.input) : { update() {}, stop() {} };
   const out = o.output === '-' ? process.stdout : createWriteStream(o.output);
   const detection = new Detection({ latenessMs: o.latenessMs, watches, trends: o.trendSensitivity ? { sensitivity: o.trendSensitivity } : undefined });
+  // Per post, as stage A sees them, so both emit the same impersonation events.
+  const impersonation = new ImpersonationDetector(watches);
   const write = async (events: readonly unknown[]) => {
     for (const e of events) if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
   };
@@ -125,6 +128,8 @@ export async function runDetect(o: DetectRun): Promise<DetectStats> {
   for await (const p of posts) {
     const events = detection.offer(p);
     if (events.length) await write(events);
+    const impostors = impersonation.offer(p);
+    if (impostors.length) await write(impostors);
     if ((detection.stats.posts & 4095) === 0) bar.update(bytes.read, detection.stats.posts);
   }
   await write(detection.finish());

@@ -1,7 +1,8 @@
 // Stage A: consumes `posts`, drops duplicates, enriches, and pre-aggregates per (key, minute)
 // what is not late; emits the partials keyed by key to `hashtag-counts`, followed by a progress
 // marker to every partition, and every new post as analysed (late ones too) to `posts-enriched`
-// for the posts sink, exactly once per input batch.
+// for the posts sink, exactly once per input batch. Impersonation is decided here, per post as
+// `detect` does, and its events go to `alerts` in the same transaction.
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -17,6 +18,8 @@ import { dlqMessage } from '../schemas/dlq.js';
 import { postCodec, type PostRecord } from '../schemas/post.js';
 import { ALL_KEY } from '../schemas/counts.js';
 import { encodeEnriched } from '../schemas/enriched.js';
+import { encodeEvent } from '../schemas/events-codec.js';
+import { ImpersonationDetector } from './impersonation.js';
 
 export interface StageAOptions {
   topics: Topics;
@@ -39,6 +42,12 @@ export class StageA implements PartitionHandler {
   /** The stream time last reported for each quiet partition. */
   private readonly reportedIdle = new Map<number, number>();
   private readonly id: string;
+  /**
+   * One for the instance, rebuilt when the watch list changes. Its memory of reported
+   * (watch, account) pairs is not restored after a restart or rebalance: a pair may then be
+   * reported again, with the same id, which the alerts table and the channels deduplicate.
+   */
+  private impersonation: { matcher: WatchMatcher | null; detector: ImpersonationDetector } | null = null;
 
   constructor(private readonly o: StageAOptions) { this.id = o.id ?? 'stage-a'; }
 
@@ -84,6 +93,11 @@ export class StageA implements PartitionHandler {
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
     const intake = this.intakes.get(partition)!;
     intake.matcher = this.o.matcher();
+    if (this.impersonation?.matcher !== intake.matcher) {
+      this.impersonation = { matcher: intake.matcher, detector: new ImpersonationDetector(intake.matcher?.watches ?? []) };
+    }
+    const impostors = this.impersonation.detector;
+    const alerts: Message[] = [];
     const codec = postCodec();
     const dlq: Message[] = [];
     const enriched: Message[] = [];
@@ -102,6 +116,7 @@ export class StageA implements PartitionHandler {
       const r = intake.offer(post);
       if (r.verdict === 'duplicate') { dup++; continue; }
       if (r.verdict === 'late') late++;
+      for (const e of impostors.offer(post)) alerts.push({ key: e.watch, value: encodeEvent(e) });
       // A late post is not counted, but it is stored, analysed like any other.
       enriched.push({ key: m.key, value: encodeEnriched(m.value, r.enriched ?? enrich(post, intake.matcher)) });
     }
@@ -128,7 +143,8 @@ export class StageA implements PartitionHandler {
     while (batches.length && batches[0]!.minute < horizon) batches.shift();
     const saved: Saved = { clock: intake.clock.snapshot(), replayFrom: batches[0]?.first ?? null };
     return {
-      messages: [{ topic: this.o.topics.counts, messages: counts }, { topic: this.o.topics.enriched, messages: enriched }, { topic: this.o.topics.dlq, messages: dlq }],
+      messages: [{ topic: this.o.topics.counts, messages: counts }, { topic: this.o.topics.enriched, messages: enriched }, { topic: this.o.topics.dlq, messages: dlq },
+        { topic: this.o.topics.alerts, messages: alerts }],
       metadata: JSON.stringify(saved),
     };
   }

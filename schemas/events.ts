@@ -35,6 +35,24 @@ export interface AlertEvent {
 
 export type DetectionEvent = TrendEvent | AlertEvent;
 
+/**
+ * An account that imitates a watched handle or name (CONTRACTS §4, impersonation alerts). The id
+ * `impersonation:<watch>:<platform>:<account id>:opened` is the same on every replay and instance.
+ */
+export interface ImpersonationEvent {
+  id: string;
+  type: 'impersonation';
+  state: 'opened' | 'resolved';
+  watch: string;
+  account: { platform: string; id: string; handle: string };
+  /** The watched handle (or the watch's name) imitated. */
+  imitates: string;
+  detected_at: string;
+  reasons: Reason[];
+  summary: string;
+  samples: { platform: string; id: string }[];
+}
+
 /** ISO 8601 UTC without milliseconds, as event ids and times use it: 2026-11-27T10:21:00Z. */
 export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -17,6 +17,8 @@ export const WatchSchema = z.object({
   channels: z.array(z.string()).default([]),
   /** Recipients of this watch's alerts on e-mail channels, instead of the channel's `to`. */
   email_to: z.array(z.email()).max(50).optional(),
+  /** The brand's own further accounts (regional, support desks): look-alikes of `handles` that are legitimate, never impersonators. */
+  own_accounts: z.array(z.string().min(2).max(200)).max(1000).optional(),
 }).strict();
 export type Watch = z.output<typeof WatchSchema>;
 export const WatchListSchema = z.array(WatchSchema).superRefine((ws, ctx) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { postToJson, type Author, type Post } from '../schemas/post.js';
 import { extractHashtags, extractMentions, fold, normaliseHashtag } from '../schemas/normalise.js';
 import type { Watch } from '../schemas/watches.js';
+import { castText, impersonationCast, type CastMember } from './impersonation.js';
 
 export interface GeneratorOptions {
   seed: number;
@@ -51,7 +52,10 @@ export interface GeneratorOptions {
  * post is the next of these real texts (English), its @mentions and RT markers replaced by a
  * handle of the watch. surge: a tag that is already busy — the background tag of Zipf rank
  * `rank` (0 = busiest) — gets `factor` times its usual rate, from established accounts with
- * ordinary texts (a labelled organic trend).
+ * ordinary texts (a labelled organic trend). impersonation: over the window, `impersonators`
+ * accounts imitating the watch's handle or name (labelled) post among innocent look-alikes — fans,
+ * parody accounts that say so, the watch's `own_accounts`, unrelated accounts with a similar word
+ * (sim/impersonation.ts); each account posts 1–3 times.
  */
 export type GeneratorEvent =
   | { kind: 'burst'; tag: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; lang?: 'de' | 'en'; established?: boolean }
@@ -60,7 +64,8 @@ export type GeneratorEvent =
   | { kind: 'surge'; rank: number; factor: number; at: number; rampMinutes: number; durationMinutes: number }
   | { kind: 'complaints'; watch: string; at: number; perMinute: number; durationMinutes: number }
   | { kind: 'praise'; watch: string; at: number; peakPerMinute: number; rampMinutes: number; durationMinutes: number; tag?: string }
-  | { kind: 'rhythmic'; tag: string; hourUtc: number; weekday?: number; perMinute: number; durationMinutes: number };
+  | { kind: 'rhythmic'; tag: string; hourUtc: number; weekday?: number; perMinute: number; durationMinutes: number }
+  | { kind: 'impersonation'; watch: string; at: number; durationMinutes: number; impersonators: number; fans?: number; parodies?: number; unrelated?: number };
 
 /** The truth of a scenario (CONTRACTS §5). */
 export interface Labels {
@@ -68,6 +73,8 @@ export interface Labels {
   optional_trends: string[];
   firestorms: { watch: string; onset: string }[];
   ignore_trends: boolean;
+  /** Accounts (`platform:id`) that impersonate a watch; present when the scenario has any. */
+  impersonators?: { watch: string; account: string }[];
 }
 
 /** A post with the wall-clock offset at which it arrives (created_at + delay), for pacing a live demo. */
@@ -1083,7 +1090,30 @@ class Generator {
       case 'praise': return this.praise(e, i);
       case 'rhythmic': return this.rhythmic(e);
       case 'surge': return this.surge(e);
+      case 'impersonation': return this.impersonation(e, i);
     }
+  }
+
+  /** Every cast member's posts at fixed random times in the window; each post by the member planned for its time. */
+  private impersonation(e: Extract<GeneratorEvent, { kind: 'impersonation' }>, i: number): Source {
+    const w = this.watchCtx.get(e.watch)!.w;
+    const r = mulberry32(mix(this.o.seed, 0x1a7f, i));
+    const at = new Map<number, CastMember[]>();
+    for (const m of castOf(this.o.seed, e, w, i)) {
+      for (let k = 0; k < m.posts; k++) {
+        const t = e.at + Math.floor(r() * e.durationMinutes * MIN);
+        at.set(t, [...(at.get(t) ?? []), m]);
+      }
+    }
+    const times = [...at.keys()].sort((a, b) => a - b);
+    return {
+      plan: (a, b, out) => { for (const t of times) if (t >= a && t < b) for (let k = at.get(t)!.length; k > 0; k--) out.push(t); },
+      make: (t) => {
+        const m = at.get(t)!.shift()!;
+        const text = castText(m, w, r);
+        return this.mk(t, { a: m.author, platform: m.platform, reach: 1 }, text, /[äöüß]|Wir |Unser |Heute |ich /.test(text) ? 'de' : 'en', null, null, 0.5);
+      },
+    };
   }
 
   /** Poisson times for a rate that is `peak * shape(...)` over the event window. */
@@ -1395,6 +1425,7 @@ export function labelsFor(opts: GeneratorOptions): Labels {
   };
   const watch = (id: string) => o.watches.find((w) => w.id === id)!;
   let bgTags: string[] | null = null;
+  const impersonators: { watch: string; account: string }[] = [];
   for (const e of o.events) {
     if (e.kind === 'rhythmic') {
       const n = Number.isFinite(o.end) ? occurrences(e, o.start, o.end).length : Infinity;
@@ -1416,6 +1447,9 @@ export function labelsFor(opts: GeneratorOptions): Labels {
         for (const t of watch(e.watch).hashtags) optional.add(normaliseHashtag(t));
         break;
       case 'complaints': break;
+      case 'impersonation':
+        for (const m of castOf(o.seed, e, watch(e.watch), o.events.indexOf(e))) if (m.role === 'impersonator') impersonators.push({ watch: e.watch, account: `${m.platform}:${m.author.id}` });
+        break;
       case 'surge': {
         bgTags ??= buildTags(o).keys;
         addTrend(bgTags[Math.min(e.rank, bgTags.length - 1)]!, e.at, false);
@@ -1432,7 +1466,13 @@ export function labelsFor(opts: GeneratorOptions): Labels {
     firestorms: [...firestorms].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
       .map(([w, at]) => ({ watch: w, onset: iso(at) })),
     ignore_trends: false,
+    ...(impersonators.length ? { impersonators } : {}),
   };
+}
+
+/** The accounts of an impersonation event (the same for posts and labels). */
+function castOf(seed: number, e: Extract<GeneratorEvent, { kind: 'impersonation' }>, w: Watch, i: number): CastMember[] {
+  return impersonationCast({ watch: w, at: e.at, impersonators: e.impersonators, fans: e.fans ?? 0, parodies: e.parodies ?? 0, unrelated: e.unrelated ?? 0 }, mulberry32(mix(seed, 0x1a7e, i)));
 }
 
 /** Writes a scenario folder (CONTRACTS §5): posts.ndjson, watches.json, labels.json. */

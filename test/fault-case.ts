@@ -110,7 +110,7 @@ export async function runCase(o: CaseOptions, hooks: (ctx: Ctx) => [number, () =
     await sleep(3000);
     await c.disconnect();
     const events = [...read.values()];
-    const byId = (a: DetectionEvent, b: DetectionEvent) => (a.id < b.id ? -1 : 1);
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
     expect(events.map((m) => decodeEvent(m.value!)).sort(byId)).toEqual([...expected].sort(byId));
     const stored = await waitFor(async () => (await q<{ id: string }>(store, `SELECT id FROM ${db}.trends FINAL UNION ALL SELECT id FROM ${db}.alerts FINAL`)).map((r) => r.id).sort(),
       (ids) => ids.length >= expected.length, 120_000);

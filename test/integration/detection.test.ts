@@ -16,7 +16,7 @@ import { Metrics } from '../../lib/metrics.js';
 import { startPipeline } from '../../app/pipeline.js';
 import { DEFAULT_LATENESS_MS, detectPosts } from '../../processors/detect.js';
 import { decodeEvent } from '../../schemas/events-codec.js';
-import type { AlertEvent, DetectionEvent } from '../../schemas/events.js';
+import type { AlertEvent } from '../../schemas/events.js';
 import { sign } from '../../sinks/webhook.js';
 import { EVAL_WATCHES } from '../../bench/scenarios.js';
 import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
@@ -70,7 +70,7 @@ describe('detection through Kafka', () => {
       await waitFor(async () => [trends.got.length, alerts.got.length], ([t, a]) => t! >= nTrends && a! >= nAlerts, 180_000);
       await sleep(2000);
       await trends.stop(); await alerts.stop();
-      const byId = (a: DetectionEvent, b: DetectionEvent) => (a.id < b.id ? -1 : 1);
+      const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
       const live = [...trends.got, ...alerts.got].map((m) => decodeEvent(m.value!)).sort(byId);
       expect(live).toEqual([...expected].sort(byId));
 
