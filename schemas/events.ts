@@ -54,6 +54,18 @@ export interface ImpersonationEvent {
 }
 
 /** ISO 8601 UTC without milliseconds, as event ids and times use it: 2026-11-27T10:21:00Z. */
+/** An impersonation's severity where it sits beside firestorm alerts: a brand-safety risk a PR team acts on, like a firestorm building. */
+export const IMPERSONATION_SEVERITY = 3;
+
+/**
+ * An impersonation as the alerts table and the channels show an alert: severity 3, the summary
+ * naming account and imitated handle, the deciding post as sample, flagged inauthentic.
+ */
+export function impersonationAlert(e: ImpersonationEvent): AlertEvent {
+  return { id: e.id, type: 'alert', state: e.state === 'opened' ? 'opened' : 'resolved', watch: e.watch, severity: IMPERSONATION_SEVERITY, detected_at: e.detected_at,
+    posts: e.samples.length, negative_share: 0, inauthentic: true, reasons: e.reasons, summary: `Impersonation: ${e.summary}`, samples: e.samples };
+}
+
 export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Rounds for output: stable, short numbers in events. */

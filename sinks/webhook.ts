@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import { retry } from '../lib/retry.js';
 import type { Metrics } from '../lib/metrics.js';
 import { decodeEvent } from '../schemas/events-codec.js';
-import type { AlertEvent } from '../schemas/events.js';
+import { type AlertEvent, impersonationAlert } from '../schemas/events.js';
 import type { Watch } from '../schemas/watches.js';
 import { type Channel, DeliveryError, type HttpChannel, headline, type Sender } from './channel.js';
 import { EmailSender } from './email.js';
@@ -115,8 +115,10 @@ export class AlertDelivery {
       autoCommit: true, autoCommitThreshold: 1, partitionsConsumedConcurrently: 3,
       eachMessage: async ({ message, heartbeat }) => {
         if (!message.value) return;
-        const e = decodeEvent(message.value);
-        if (e.type !== 'alert') return;
+        const decoded = decodeEvent(message.value);
+        if (decoded.type === 'trend') return;
+        // An impersonation reaches the PR team like an alert: severity 3, the summary naming account and imitated handle.
+        const e = decoded.type === 'impersonation' ? impersonationAlert(decoded) : decoded;
         const w = this.o.watches().find((x) => x.id === e.watch);
         if (w?.channels.length && !w.channels.includes(this.o.channel.name)) return;
         this.o.metrics.received.inc(labels);

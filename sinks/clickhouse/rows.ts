@@ -1,7 +1,7 @@
 // Row mappers from topic records to ClickHouse table rows (JSONEachRow). Pure.
 import { chTime } from '../../lib/clickhouse/sql.js';
 import type { EnrichedPost } from '../../schemas/enriched.js';
-import type { DetectionEvent, ImpersonationEvent } from '../../schemas/events.js';
+import { type DetectionEvent, type ImpersonationEvent, impersonationAlert } from '../../schemas/events.js';
 import type { PostRecord } from '../../schemas/post.js';
 import type { Aggregate } from '../../schemas/counts.js';
 
@@ -33,16 +33,10 @@ export function minuteRow(a: Aggregate): { table: 'hashtag_minute' | 'watch_minu
 }
 
 /** A detection event as a `trends` or `alerts` row. Times arrive as ISO strings (best_effort parsing). */
-/** The alerts table's severity for an impersonation: a brand-safety risk a PR team acts on, like a firestorm building. */
-export const IMPERSONATION_SEVERITY = 3;
-
 export function eventRow(e: DetectionEvent | ImpersonationEvent): { table: 'trends' | 'alerts'; row: Record<string, unknown> } {
   const t = (iso: string) => chTime(Date.parse(iso));
-  if (e.type === 'impersonation') {
-    // Stored beside the firestorm alerts (dashboard, API): the summary names account and imitated handle, samples the post.
-    return { table: 'alerts', row: { id: e.id, state: e.state, watch: e.watch, severity: IMPERSONATION_SEVERITY, detected_at: t(e.detected_at), posts: e.samples.length,
-      negative_share: 0, inauthentic: 1, reasons: JSON.stringify(e.reasons), summary: `Impersonation: ${e.summary}`, samples: JSON.stringify(e.samples) } };
-  }
+  // Stored beside the firestorm alerts (dashboard, API): the summary names account and imitated handle, samples the post.
+  if (e.type === 'impersonation') e = impersonationAlert(e);
   if (e.type === 'trend') {
     return { table: 'trends', row: { id: e.id, state: e.state, hashtag: e.hashtag, detected_at: t(e.detected_at), window_start: t(e.window_start), window_end: t(e.window_end),
       posts: e.posts, authors: e.authors, velocity: e.velocity, score: e.score, inauthentic: e.inauthentic ? 1 : 0 } };

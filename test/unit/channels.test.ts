@@ -3,7 +3,8 @@
 // the channel configuration is checked before anything connects.
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redact } from '../../app/config.js';
-import type { AlertEvent } from '../../schemas/events.js';
+import { type AlertEvent, IMPERSONATION_SEVERITY, type ImpersonationEvent, impersonationAlert } from '../../schemas/events.js';
+import { slackMessage } from '../../sinks/webhook.js';
 import { alertMail, htmlText, messageId, smtpRetryable } from '../../sinks/email.js';
 import { teamsMessage, teamsText } from '../../sinks/teams.js';
 
@@ -108,5 +109,25 @@ describe('Teams and e-mail channels', () => {
     expect(channels({ name: 'mail', kind: 'fax', url: 'https://x.example' })).toThrow(/alerting\.channels\.0\.kind/);
     expect(() => loadConfig({ env: {}, overrides: { alerting: { channels: [{ name: 'a', kind: 'teams', url: 'https://x.example' }, { name: 'a', kind: 'slack', url: 'https://y.example' }] } } }))
       .toThrow(/alerting\.channels: every channel needs its own name/);
+  });
+});
+
+describe('impersonation alerts on the channels', () => {
+  const imp: ImpersonationEvent = {
+    id: 'impersonation:acme-air:mastodon:a-9:opened', type: 'impersonation', state: 'opened', watch: 'acme-air',
+    account: { platform: 'mastodon', id: 'a-9', handle: '@acmeair_support' }, imitates: '@acmeair', detected_at: '2026-11-27T10:24:30Z',
+    reasons: [{ code: 'handle_distance', value: 0, baseline: 0 }], summary: `@acmeair_support imitates @acmeair ${HOSTILE}`, samples: [{ platform: 'mastodon', id: 'p-1' }],
+  };
+
+  it('reach Slack, Teams and e-mail as a severity-3 alert whose summary names account and imitated handle, escaped like any outside text', () => {
+    const a = impersonationAlert(imp);
+    expect([a.type, a.id, a.state, a.severity, a.inauthentic, a.posts]).toEqual(['alert', imp.id, 'opened', IMPERSONATION_SEVERITY, true, 1]);
+    expect(a.summary.startsWith('Impersonation: @acmeair_support imitates @acmeair')).toBe(true);
+    const slack = JSON.stringify(slackMessage(a, 'Acme Air'));
+    expect(slack).toContain('Impersonation: @acmeair_support imitates @acmeair');
+    expect(slack).not.toContain('<script>');
+    const texts = [...nodes(teamsMessage(a, 'Acme Air'))].filter((n) => n.type === 'TextRun').map((n) => n.text as string);
+    expect(texts.some((t) => t.includes('Impersonation: @acmeair_support imitates @acmeair'))).toBe(true);
+    expect(alertMail(a, 'Acme Air', 'alerts@acme.example').html).not.toContain('<script>');
   });
 });
