@@ -14,7 +14,7 @@ import { ALL_KEY, type Aggregate } from '../schemas/counts.js';
 import { bytesOut, f32In, f64In, i32In, minutesIn, minutesOut, type MinuteEntrySnap } from './snapshot.js';
 
 export interface TrendConfig {
-  /** Minutes of stream the detector only learns from before the first trend may start (the spread needs minutes that have left the history). */
+  /** Minutes of stream the detector only learns from before the first trend may start. */
   warmupMinutes: number;
   /** Minutes over which the current rate is measured. */
   windowMinutes: number;
@@ -59,7 +59,7 @@ export interface TrendConfig {
 }
 
 export const DEFAULT_TRENDS: TrendConfig = {
-  warmupMinutes: 20, windowMinutes: 5, minAuthors: 12, minVelocity: 3, minScore: 7, minLog10P: 8, overdispersion: 0.15,
+  warmupMinutes: 10, windowMinutes: 5, minAuthors: 12, minVelocity: 3, minScore: 7, minLog10P: 8, overdispersion: 0.15,
   endVelocity: 1.5, endMinutes: 60, halfLifeMinutes: 1440, varianceHalfLifeMinutes: 4320, floorShare: 2e-4, capacity: 10_000,
   updateEveryMinutes: 5, tzOffsetMinutes: 60, sensitivity: 1,
   sustainedVelocity: 1.4, sustainedMinExpected: 30, sustainedScore: 6, sustainedWarmupMinutes: 60,

@@ -52,7 +52,7 @@ describe('ClickHouse cluster (one shard, two replicas)', () => {
 
             // The query API on this server.
             const app = Fastify();
-            registerApi(app, { store, database: db, watches: new WatchStore({ watches: w.watches }), tokens: { read: [], admin: [] }, log: testLogger() });
+            registerApi(app, { store, database: db, watches: new WatchStore({ watches: w.watches }), tokens: { read: [], admin: [], open: true }, log: testLogger() });
             const series = (await app.inject({ url: `/v1/hashtags/${tag}/series?from=${iso(from)}&to=${encodeURIComponent(iso(to))}` })).json();
             expect(series.hashtag).toBe(tag);
             for (const p of series.points) expect(p.posts).toBe(w.truth.tagMinutes.get(`${tag}|${Date.parse(p.minute)}`) ?? 0);
