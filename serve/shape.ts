@@ -1,7 +1,7 @@
 // Response shaping of the query API: pure functions from the rows of serve/queries.ts to the
 // response bodies declared in serve/routes.ts (times as ISO 8601, counts as numbers, alert
 // events grouped into episodes, minute series with their gaps filled).
-import { isoSeconds, type Reason } from '../schemas/events.js';
+import { isoSeconds, type Reason, round } from '../schemas/events.js';
 import type { Watch } from '../schemas/watches.js';
 import type {
   AlertRow, FeedbackRow, HashtagEventRow, SamplePostRow, TagContextRows, TagMinuteRow, TagVelocityRow, TrendEventRow, TrendStateRow, WatchAlertRow,
@@ -41,7 +41,7 @@ export function trendList(current: readonly TrendStateRow[], minutes: readonly T
     return {
       hashtag: r.hashtag, state: r.last_state,
       started_at: r.started_ts > 0 ? iso(r.started_ts) : null, updated_at: iso(r.updated_ts),
-      inauthentic: r.last_inauthentic === 1, velocity: r.last_velocity, score: r.last_score,
+      inauthentic: r.last_inauthentic === 1, velocity: round(r.last_velocity), score: round(r.last_score),
       detection: { window_start: iso(r.ws_ts), window_end: iso(r.we_ts), posts: num(r.last_posts), authors: num(r.last_authors) },
       window: { posts: s.windowPosts, peak_authors_per_minute: s.peakAuthors },
       spark: { from: iso(sparkFrom), step_seconds: MIN, posts: s.posts, velocity: s.velocity },
@@ -56,7 +56,7 @@ export function trendContext(tag: string, from: number, to: number, events: read
   const latest = events[0];
   return {
     hashtag: tag, from: iso(from), to: iso(to),
-    trend: latest ? { state: latest.state, trending: latest.state !== 'ended', inauthentic: latest.inauthentic === 1, velocity: latest.velocity, score: latest.score, updated_at: iso(latest.detected_ts) } : null,
+    trend: latest ? { state: latest.state, trending: latest.state !== 'ended', inauthentic: latest.inauthentic === 1, velocity: round(latest.velocity), score: round(latest.score), updated_at: iso(latest.detected_ts) } : null,
     posts, authors: num(c.summary?.authors ?? 0),
     young_share: share(c.summary?.young_n), negative_share: share(c.summary?.negative_n), toxic_share: share(c.summary?.toxic_n),
     sentiment_avg: posts ? Number(c.summary?.sentiment_avg ?? 0) : 0,
@@ -73,7 +73,7 @@ export function trendContext(tag: string, from: number, to: number, events: read
     })),
     events: [...events].reverse().map((e) => ({
       id: e.id, state: e.state, detected_at: iso(e.detected_ts), window_start: iso(e.ws_ts), window_end: iso(e.we_ts),
-      posts: num(e.posts), authors: num(e.authors), velocity: e.velocity, score: e.score, inauthentic: e.inauthentic === 1,
+      posts: num(e.posts), authors: num(e.authors), velocity: round(e.velocity), score: round(e.score), inauthentic: e.inauthentic === 1,
     })),
   };
 }
