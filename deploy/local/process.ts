@@ -57,16 +57,20 @@ export async function startDaemon(opts: {
   const child = spawn(opts.cmd, opts.args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...opts.env } });
   child.unref();
   const pid = child.pid!;
-  writeFileSync(path.join(opts.dir, `${opts.name}.pid`), String(pid));
+  const pidFile = path.join(opts.dir, `${opts.name}.pid`);
+  writeFileSync(pidFile, String(pid));
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   let exited: number | null = null;
   child.once('exit', (code) => { exited = code ?? -1; });
   while (!(await portOpen(opts.port))) {
-    if (exited !== null) throw new Error(`${opts.name} exited with code ${exited} before serving port ${opts.port}; see ${logFile}:\n${tail(logFile)}`);
+    if (exited !== null) {
+      rmSync(pidFile, { force: true });
+      throw new Error(`${opts.name} exited with code ${exited} before serving port ${opts.port}; see ${logFile}:\n${tail(logFile)}`);
+    }
     if (Date.now() > deadline) throw new Error(`${opts.name} did not serve port ${opts.port} in time; see ${logFile}`);
     await sleep(200);
   }
-  return daemonFor(opts.name, pid, logFile, path.join(opts.dir, `${opts.name}.pid`));
+  return daemonFor(opts.name, pid, logFile, pidFile);
 }
 
 function daemonFor(name: string, pid: number, logFile: string, pidFile: string): Daemon {

@@ -86,12 +86,34 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
   const missing = want.filter((w) => !have.has(w.topic))
     .map((w) => ({ ...w, replicationFactor: cfg.replicationFactor ?? -1, configEntries: [...(w.configEntries ?? []), ...isr] }));
   if (missing.length) {
-    try { await admin.createTopics({ topics: missing, waitForLeaders: true }); } catch (e) {
+    try { await admin.createTopics({ topics: missing }); } catch (e) {
       // Another worker starting at the same moment may have created them first.
       if (!/already exists/i.test(String((e as Error).message) + JSON.stringify((e as { errors?: unknown }).errors ?? ''))) throw e;
     }
+    await waitForLeaders(admin, missing.map((m) => m.topic));
   }
   return t;
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs' own `waitForLeaders` retries
+ * only LEADER_NOT_AVAILABLE; on a cluster the broker it asks may not know a topic created a
+ * moment ago on the controller yet and answers UNKNOWN_TOPIC_OR_PARTITION, which it throws.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    let last: unknown = null;
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.length === topics.length && meta.topics.every((m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0))) return;
+    } catch (e) {
+      if (!(e as { retriable?: boolean }).retriable && !/does not host|leader/i.test(String((e as Error).message))) throw e;
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms${last ? `: ${String((last as Error).message)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**

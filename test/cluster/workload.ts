@@ -5,7 +5,7 @@ import { EVAL_WATCHES } from '../../bench/scenarios.js';
 import { generate } from '../../sim/generator.js';
 import { expect, inject } from 'vitest';
 import type { Config } from '../../app/config.js';
-import { Kafka, logLevel } from '../../lib/kafka/client.js';
+import { Kafka, logLevel, waitForLeaders } from '../../lib/kafka/client.js';
 import { topicNames } from '../../schemas/topics.js';
 import { workload, type Workload } from '../fault-case.js';
 import { waitFor } from '../helpers.js';
@@ -61,11 +61,12 @@ export async function topicsLedBy(config: Config, leader: number): Promise<void>
   await a.connect();
   try {
     await a.createTopics({
-      waitForLeaders: true,
       topics: [...parts.map(([topic, n]) => ({ topic, replicaAssignment: Array.from({ length: n }, (_, partition) => ({ partition, replicas })), configEntries: [{ name: 'min.insync.replicas', value: '2' }] })),
         { topic: t.erasures, replicaAssignment: [{ partition: 0, replicas }], configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: '2' }] }],
     });
-    const meta = await a.fetchTopicMetadata({ topics: [...parts.map(([topic]) => topic), t.erasures] });
+    const names = [...parts.map(([topic]) => topic), t.erasures];
+    await waitForLeaders(a, names);
+    const meta = await waitFor(() => a.fetchTopicMetadata({ topics: names }), (m) => m.topics.every((x) => x.partitions.every((p) => p.leader === leader)), 60_000);
     const leaders = meta.topics.flatMap((m) => m.partitions.map((p) => p.leader));
     expect(leaders.every((l) => l === leader)).toBe(true);
     expect(meta.topics.every((m) => m.partitions.every((p) => p.replicas.length === 3))).toBe(true);
