@@ -66,7 +66,9 @@ export async function topicsLedBy(config: Config, leader: number): Promise<void>
     });
     const names = [...parts.map(([topic]) => topic), t.erasures];
     await waitForLeaders(a, names);
-    const meta = await waitFor(() => a.fetchTopicMetadata({ topics: names }), (m) => m.topics.every((x) => x.partitions.every((p) => p.leader === leader)), 60_000);
+    // Each call asks some node, which may not have seen the new topics yet: such an answer counts as not ready.
+    const meta = (await waitFor(() => a.fetchTopicMetadata({ topics: names }).catch(() => null),
+      (m) => !!m && m.topics.every((x) => x.partitions.every((p) => p.leader === leader)), 60_000))!;
     const leaders = meta.topics.flatMap((m) => m.partitions.map((p) => p.leader));
     expect(leaders.every((l) => l === leader)).toBe(true);
     expect(meta.topics.every((m) => m.partitions.every((p) => p.replicas.length === 3))).toBe(true);
