@@ -87,15 +87,21 @@ const responseSerializer = require(kafkajsFile('producer/responseSerializer.js')
  */
 export function sendMessages({ logger, cluster, partitioner, eosManager, retrier }: SendDeps) {
   return async ({ acks, timeout, compression, topicMessages }: { acks: number; timeout: number; compression: unknown; topicMessages: { topic: string; messages: unknown[] }[] }) => {
+    const byTopic = new Map<string, unknown[]>(); // a topic named twice is one topic, its messages in order
+    for (const { topic, messages } of topicMessages) {
+      const list = byTopic.get(topic) ?? [];
+      byTopic.set(topic, list);
+      for (const m of messages) list.push(m);
+    }
     const grouped = new Map<string, Record<number, unknown[]>>();
     const written = new Set<string>(); // `${topic}|${partition}`
     const responses: unknown[] = [];
     return retrier(async (bail, retryCount, retryTime) => {
-      await cluster.addMultipleTargetTopics(topicMessages.map(({ topic }) => topic));
+      await cluster.addMultipleTargetTopics([...byTopic.keys()]);
       try {
         await cluster.refreshMetadataIfNecessary();
         const perLeader = new Map<string, Produce[]>();
-        for (const { topic, messages } of topicMessages) {
+        for (const [topic, messages] of byTopic) {
           const partitionMetadata = cluster.findTopicPartitionMetadata(topic);
           if (partitionMetadata.length === 0) throw new KafkaJSMetadataNotLoaded('Producing to topic without metadata');
           let perPartition = grouped.get(topic);
