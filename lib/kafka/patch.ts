@@ -1,9 +1,14 @@
-// Two kafkajs 2.2.4 modules replaced before kafkajs captures them (lib/kafka/client.ts imports this first):
+// kafkajs 2.2.4 modules replaced before kafkajs captures them (lib/kafka/client.ts imports this first):
 //
 // - The producer groups a send's messages by partition with `[...current, message]` per message:
 //   quadratic in the messages per partition (tulios/kafkajs#1576, unmerged). Stage A sends one
 //   partial per (key, minute), tens of thousands per transaction with many distinct hashtags,
 //   and spent most of its CPU there. Replaced by the same grouping in linear time.
+// - The producer's send retried a transaction's records to a leader whose first request was
+//   still being written, with new sequence numbers, so the broker appended them twice; it
+//   happened whenever one send's partitions had different leaders, as on a cluster (stage A wrote
+//   259 posts twice with no fault; test/cluster/transactional-send.test.ts). Replaced by a send
+//   that adds the partitions to the transaction first and retries only what was not written.
 // - The read_committed consumer drops the records of aborted transactions by walking the fetch's
 //   aborted-transaction list one entry per record. When two aborted transactions began before a
 //   record (a worker killed with several transactions open, which its successor aborts), the
@@ -46,6 +51,117 @@ export function groupMessagesPerPartition<M>({ topic, partitionMetadata, message
   return out;
 }
 
+
+interface Produce { topic: string; partitions: { partition: number; messages: unknown[]; firstSequence?: number }[] }
+interface SendDeps {
+  logger: { debug(m: string, x?: object): void; error(m: string, x?: object): void };
+  cluster: {
+    addMultipleTargetTopics(topics: string[]): Promise<void>; refreshMetadataIfNecessary(): Promise<void>; refreshMetadata(): Promise<void>;
+    findTopicPartitionMetadata(topic: string): unknown[]; findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+    findBroker(b: { nodeId: string }): Promise<{ produce(r: object): Promise<unknown> }>;
+    removeBroker(b: { host: string; port: number }): void; isConnected(): boolean; connect(): Promise<void>;
+  };
+  partitioner: Args<unknown>['partitioner'];
+  eosManager: {
+    isTransactional(): boolean; getTransactionalId(): string; getProducerId(): unknown; getProducerEpoch(): number;
+    addPartitionsToTransaction(topicData: Produce[]): Promise<void>; acquireBrokerLock(b: object): Promise<void>; releaseBrokerLock(b: object): Promise<void>;
+    getSequence(topic: string, partition: number): number; updateSequence(topic: string, partition: number, n: number): void;
+  };
+  retrier: <T>(f: (bail: (e: unknown) => void, retryCount: number, retryTime: number) => Promise<T>) => Promise<T>;
+}
+interface SendError { name: string; type?: string; retriable?: boolean; message: string; host: string; port: number }
+const { KafkaJSMetadataNotLoaded } = require(kafkajsFile('errors.js')) as { KafkaJSMetadataNotLoaded: new (m: string) => Error };
+const { staleMetadata } = require(kafkajsFile('protocol/error.js')) as { staleMetadata(e: unknown): boolean };
+const responseSerializer = require(kafkajsFile('producer/responseSerializer.js')) as (r: unknown) => unknown[];
+
+/**
+ * kafkajs's producer send (sendMessages.js) with the retry that keeps a transaction's records
+ * once. kafkajs sent one request per leader at once, each adding its partitions to the
+ * transaction first; the coordinator answers all but one of those concurrent AddPartitionsToTxn
+ * with CONCURRENT_TRANSACTIONS, and the retry (Promise.all rejects at the first failure) sent
+ * again to every leader that had not answered yet, also to the one still writing the first
+ * request, with the next sequence numbers, so the broker appended the records twice. Here the
+ * partitions join the transaction in one request before any records go out, an attempt ends
+ * only once each of its requests has, and a retry sends only the partitions not written yet,
+ * to their leader then, grouped as the first attempt grouped them.
+ */
+export function sendMessages({ logger, cluster, partitioner, eosManager, retrier }: SendDeps) {
+  return async ({ acks, timeout, compression, topicMessages }: { acks: number; timeout: number; compression: unknown; topicMessages: { topic: string; messages: unknown[] }[] }) => {
+    const byTopic = new Map<string, unknown[]>(); // a topic named twice is one topic, its messages in order
+    for (const { topic, messages } of topicMessages) {
+      const list = byTopic.get(topic) ?? [];
+      byTopic.set(topic, list);
+      for (const m of messages) list.push(m);
+    }
+    const grouped = new Map<string, Record<number, unknown[]>>();
+    const written = new Set<string>(); // `${topic}|${partition}`
+    const responses: unknown[] = [];
+    return retrier(async (bail, retryCount, retryTime) => {
+      await cluster.addMultipleTargetTopics([...byTopic.keys()]);
+      try {
+        await cluster.refreshMetadataIfNecessary();
+        const perLeader = new Map<string, Produce[]>();
+        for (const [topic, messages] of byTopic) {
+          const partitionMetadata = cluster.findTopicPartitionMetadata(topic);
+          if (partitionMetadata.length === 0) throw new KafkaJSMetadataNotLoaded('Producing to topic without metadata');
+          let perPartition = grouped.get(topic);
+          if (!perPartition) grouped.set(topic, (perPartition = groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner })));
+          const left = Object.keys(perPartition).map(Number).filter((p) => !written.has(`${topic}|${p}`));
+          for (const [nodeId, partitions] of Object.entries(cluster.findLeaderForPartitions(topic, left))) {
+            const list = perLeader.get(nodeId) ?? [];
+            perLeader.set(nodeId, list);
+            list.push({ topic, partitions: partitions.map((partition) => ({ partition, messages: perPartition![partition]! })) });
+          }
+        }
+        if (eosManager.isTransactional()) await eosManager.addPartitionsToTransaction([...perLeader.values()].flat());
+        const sent = await Promise.allSettled([...perLeader].map(async ([nodeId, topicData]) => {
+          const broker = await cluster.findBroker({ nodeId });
+          await eosManager.acquireBrokerLock(broker);
+          try {
+            for (const { topic, partitions } of topicData) {
+              for (const entry of partitions) {
+                entry.firstSequence = eosManager.getSequence(topic, entry.partition);
+                eosManager.updateSequence(topic, entry.partition, entry.messages.length);
+              }
+            }
+            let response: unknown;
+            try {
+              response = await broker.produce({ transactionalId: eosManager.isTransactional() ? eosManager.getTransactionalId() : undefined,
+                producerId: eosManager.getProducerId(), producerEpoch: eosManager.getProducerEpoch(), acks, timeout, compression, topicData });
+            } catch (e) {
+              for (const { topic, partitions } of topicData) for (const entry of partitions) eosManager.updateSequence(topic, entry.partition, -entry.messages.length);
+              throw e;
+            }
+            for (const { topic, partitions } of topicData) for (const { partition } of partitions) written.add(`${topic}|${partition}`);
+            if (acks !== 0) responses.push(...responseSerializer(response));
+          } finally { await eosManager.releaseBrokerLock(broker); }
+        }));
+        const failed = sent.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        return responses;
+      } catch (err) {
+        // As kafkajs handles a failed attempt.
+        const e = err as SendError;
+        if (e.name === 'KafkaJSConnectionClosedError') cluster.removeBroker({ host: e.host, port: e.port });
+        if (!cluster.isConnected()) {
+          logger.debug(`Cluster has disconnected, reconnecting: ${e.message}`, { retryCount, retryTime });
+          await cluster.connect();
+          await cluster.refreshMetadata();
+          throw e;
+        }
+        if (staleMetadata(e) || ['KafkaJSMetadataNotLoaded', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError'].includes(e.name) || (e.name === 'KafkaJSProtocolError' && e.retriable)) {
+          logger.error(`Failed to send messages: ${e.message}`, { retryCount, retryTime });
+          await cluster.refreshMetadata();
+          throw e;
+        }
+        logger.error(`${e.message}`, { retryCount, retryTime });
+        if (e.retriable) throw e;
+        bail(e);
+        return responses;
+      }
+    });
+  };
+}
 
 interface FetchedMessage { offset: string; key?: Buffer | null; isControlRecord?: boolean; batchContext: { producerId: string; inTransaction: boolean } }
 interface AbortedTransaction { firstOffset: string; producerId: string }
@@ -161,6 +277,8 @@ export const kafkajsMurmur2: (key: Buffer | string) => number = require(kafkajsF
 
 replace({ name: 'linear partition grouping', corrects: 'the producer groups messages by partition in quadratic time', exactlyOnce: false },
   kafkajsFile('producer/groupMessagesPerPartition.js'), groupMessagesPerPartition, kafkajsFile('producer/sendMessages.js'), 'producing keeps its quadratic grouping');
+replace({ name: 'transactional send retried once per partition', corrects: 'a retried send wrote a transaction\'s records twice when its partitions had different leaders', exactlyOnce: true },
+  kafkajsFile('producer/sendMessages.js'), sendMessages, kafkajsFile('producer/messageProducer.js'), 'producing keeps its send, which can write a transaction\'s records twice');
 replace({ name: 'aborted-transaction filter', corrects: 'read_committed consumers let through records of a second aborted transaction', exactlyOnce: true },
   kafkajsFile('consumer/filterAbortedMessages.js'), filterAbortedMessages, kafkajsFile('consumer/batch.js'), 'read_committed consumers keep its aborted-transaction filter');
 replace({ name: 'pooled record encoder', corrects: 'a zero-filled 512-byte buffer and Long arithmetic per record', exactlyOnce: false },

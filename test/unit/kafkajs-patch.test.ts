@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Partitioners } from '../../lib/kafka/client.js';
-import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2 } from '../../lib/kafka/patch.js';
+import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2, sendMessages } from '../../lib/kafka/patch.js';
 import { assertExactlyOnceReady, KafkajsReplacementError, register, replacements } from '../../lib/kafka/replacements.js';
 
 const require = createRequire(import.meta.url);
@@ -9,12 +9,13 @@ const require = createRequire(import.meta.url);
 describe('kafkajs linear partition grouping', () => {
   it('is the grouping kafkajs producers use', () => {
     expect(replacements().map((r) => [r.name, r.applied])).toEqual([
-      ['linear partition grouping', true], ['aborted-transaction filter', true], ['pooled record encoder', true], ['murmur2 with Math.imul', true],
+      ['linear partition grouping', true], ['transactional send retried once per partition', true], ['aborted-transaction filter', true], ['pooled record encoder', true], ['murmur2 with Math.imul', true],
       ['TxnOffsetCommit v3', true], ['OffsetFetch v7', true], ['generation in GROUP_JOIN', true],
     ]);
     expect(() => assertExactlyOnceReady()).not.toThrow();
     expect(require('kafkajs/src/producer/groupMessagesPerPartition.js')).toBe(groupMessagesPerPartition);
     expect(require('kafkajs/src/consumer/filterAbortedMessages.js')).toBe(filterAbortedMessages);
+    expect(require('kafkajs/src/producer/sendMessages.js')).toBe(sendMessages);
   });
 
   it('groups like the partitioner, keeping order within each partition', () => {
