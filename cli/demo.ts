@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findDocker, startContainers } from '../deploy/containers.js';
 import { startClickHouseCluster } from '../deploy/local/clickhouse.js';
 import { startKafka, startKafkaCluster, KAFKA_VERSION } from '../deploy/local/kafka.js';
 import { portOpen, stateHome } from '../deploy/local/process.js';
@@ -27,6 +28,8 @@ export interface DemoOptions {
   brokers?: number;
   /** >0: a local ClickHouse cluster of this many replicas (one shard) with ZooKeeper instead of chdb, when CLICKHOUSE_URL is unset. */
   clickhouseReplicas?: number;
+  /** Kafka and a ClickHouse server in containers (testcontainers) when a Docker engine answers and KAFKA_BROKERS and CLICKHOUSE_URL are unset. */
+  docker?: boolean;
 }
 
 const MIN = 60_000;
@@ -125,6 +128,17 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     const kport = o.kafkaPort ?? 9092;
     const nodes = o.brokers ?? 1;
     if (nodes !== 1 && nodes !== 3) throw new Error('--brokers must be 1 or 3');
+    if (o.docker && !env.KAFKA_BROKERS && !env.CLICKHOUSE_URL) {
+      const docker = await findDocker();
+      if ('host' in docker) {
+        say(`Starting Kafka and ClickHouse in containers (testcontainers) on the Docker engine at ${docker.host}…`);
+        const c = await startContainers();
+        [env.KAFKA_BROKERS, env.CLICKHOUSE_URL, kafkaStop, fresh] = [c.brokers, c.clickhouseUrl, c.stop, true];
+      } else {
+        say(`--docker: ${docker.reason}; using the local runners.`);
+      }
+    }
+    if (stopping) return;
     if (!env.KAFKA_BROKERS) {
       fresh = !(await portOpen(kport));
       if (nodes === 3) {
