@@ -104,7 +104,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   let erasureProducer: ErasureProducer | null = null;
   try {
     if (o.roles.includes('sink')) {
-      store = openStore(config.clickhouse);
+      store = openStore(config.clickhouse, log);
       const { database: db, cluster } = config.clickhouse;
       await migrate(store, db, cluster);
       // Every erasure already requested is known before the first row is written.

@@ -3,14 +3,16 @@
 // catches up with now), and the terminal shows the top hashtags and open alerts from
 // ClickHouse, refreshing until Ctrl-C, which stops everything the demo started.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findDocker, startContainers } from '../deploy/containers.js';
 import { startClickHouseCluster } from '../deploy/local/clickhouse.js';
 import { startKafka, startKafkaCluster, KAFKA_VERSION } from '../deploy/local/kafka.js';
-import { portOpen } from '../deploy/local/process.js';
+import { portOpen, stateHome } from '../deploy/local/process.js';
 import { generate, type GeneratorEvent } from '../sim/generator.js';
 import type { Post } from '../schemas/post.js';
 import { DEFAULT_CHDB_PATH, loadConfig, withOneTimeToken, type Config } from '../app/config.js';
-import { createLogger } from '../lib/log.js';
+import { componentsToFile, createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { startPipeline, type Pipeline } from '../app/pipeline.js';
 import { WatchListSchema } from '../schemas/watches.js';
@@ -26,9 +28,13 @@ export interface DemoOptions {
   brokers?: number;
   /** >0: a local ClickHouse cluster of this many replicas (one shard) with ZooKeeper instead of chdb, when CLICKHOUSE_URL is unset. */
   clickhouseReplicas?: number;
+  /** Kafka and a ClickHouse server in containers (testcontainers) when a Docker engine answers and KAFKA_BROKERS and CLICKHOUSE_URL are unset. */
+  docker?: boolean;
 }
 
 const MIN = 60_000;
+/** The components whose log lines go to the demo's library log file (see createKafka and openStore). */
+const LIBRARIES = ['kafkajs', 'clickhouse'];
 
 /** Streams generated posts at `speed`× real time until event time reaches now, then in real time. */
 async function feed(pipeline: Pipeline, posts: Iterable<Post>, start: number, speed: number, stop: () => boolean): Promise<void> {
@@ -99,7 +105,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   // A terminal that went away makes writes fail (EIO); that must not cut the shutdown short.
   process.stdout.on('error', () => {});
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  // The libraries' log lines (kafkajs' retried coordinator and transaction warnings, the ClickHouse
+  // client's) go to a file; the screen keeps the demo's own messages and the pipeline's errors.
+  const libraryLog = path.join(stateHome(), 'demo-libraries.log');
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn', componentsToFile(libraryLog, LIBRARIES));
   let kafkaStop: (() => Promise<void>) | null = null;
   let clickhouseStop: (() => Promise<void>) | null = null;
   let pipeline: Pipeline | undefined;
@@ -119,6 +128,17 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     const kport = o.kafkaPort ?? 9092;
     const nodes = o.brokers ?? 1;
     if (nodes !== 1 && nodes !== 3) throw new Error('--brokers must be 1 or 3');
+    if (o.docker && !env.KAFKA_BROKERS && !env.CLICKHOUSE_URL) {
+      const docker = await findDocker();
+      if ('host' in docker) {
+        say(`Starting Kafka and ClickHouse in containers (testcontainers) on the Docker engine at ${docker.host}…`);
+        const c = await startContainers();
+        [env.KAFKA_BROKERS, env.CLICKHOUSE_URL, kafkaStop, fresh] = [c.brokers, c.clickhouseUrl, c.stop, true];
+      } else {
+        say(`--docker: ${docker.reason}; using the local runners.`);
+      }
+    }
+    if (stopping) return;
     if (!env.KAFKA_BROKERS) {
       fresh = !(await portOpen(kport));
       if (nodes === 3) {
@@ -154,7 +174,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       say(`Cleared the demo's embedded store (${config.clickhouse.path}) of an earlier run; set TRENDSTREAM_CHDB_PATH to keep a store across runs.`);
     }
     const kafkaUp = Date.now();
-    say(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}`);
+    say(`Kafka ready. ClickHouse: ${config.clickhouse.url ?? `embedded (chdb) in ${config.clickhouse.path}`}. Kafka and ClickHouse client logs: ${libraryLog}`);
     const metrics = Metrics.withDefaults();
     pipeline = await startPipeline({
       config, roles: ['ingest', 'process', 'sink'], log, metrics, watches: () => store.get(), group: 'demo',

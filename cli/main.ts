@@ -27,7 +27,8 @@ program.command('demo')
   .option('--kafka-port <n>', 'port of the broker the demo starts (or uses) when KAFKA_BROKERS is unset (the first node\'s with --brokers 3)', int('--kafka-port'), 9092)
   .option('--brokers <n>', 'Kafka nodes to start when KAFKA_BROKERS is unset: 1, or 3 for a KRaft cluster with replication 3 and min ISR 2 (env TRENDSTREAM_BROKERS)', int('--brokers'), Number(process.env.TRENDSTREAM_BROKERS ?? 1))
   .option('--clickhouse-replicas <n>', 'start a ClickHouse cluster of this many 18.16 replicas and ZooKeeper instead of the embedded store, unless CLICKHOUSE_URL is set (env TRENDSTREAM_CLICKHOUSE_REPLICAS)', int('--clickhouse-replicas'), Number(process.env.TRENDSTREAM_CLICKHOUSE_REPLICAS ?? 0))
-  .action(async (o) => (await import('./demo.js')).runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config, kafkaPort: o.kafkaPort, brokers: o.brokers, clickhouseReplicas: o.clickhouseReplicas }));
+  .option('--docker', 'when a Docker engine answers, run Kafka and a current ClickHouse server in containers (testcontainers; needs image pulls) instead of the local runners', false)
+  .action(async (o) => (await import('./demo.js')).runDemo({ speed: o.speed, rate: o.rate, seconds: o.seconds, watches: o.watches, configFile: o.config, kafkaPort: o.kafkaPort, brokers: o.brokers, clickhouseReplicas: o.clickhouseReplicas, docker: o.docker }));
 
 const time = (name: string) => (v: string) => {
   const t = Date.parse(v);

@@ -3,6 +3,23 @@
 import { z } from 'zod';
 import { fold, normaliseHashtag, normaliseHandle } from './normalise.js';
 
+/**
+ * One route of a watch's alerts: the alerts of at least `min_severity` (and of the given event
+ * types) go to the named channels; on e-mail channels to `email_to`, else the watch's, else the
+ * channel's recipients. Routes add up: an alert goes wherever any of its routes sends it.
+ */
+export const RouteSchema = z.object({
+  /** Lowest severity (1–6) this route carries; an impersonation counts as severity 3. */
+  min_severity: z.number().int().min(1).max(6).default(1),
+  /** Names of delivery channels (configured in the alert sink). */
+  channels: z.array(z.string().min(1)).min(1, 'a route names at least one channel'),
+  /** Recipients on e-mail channels for this route, instead of the watch's `email_to` or the channel's `to`. */
+  email_to: z.array(z.email()).min(1).max(50).optional(),
+  /** Which events this route carries: `alert` (shitstorms) and `impersonation`; both when left out. */
+  types: z.array(z.enum(['alert', 'impersonation'])).min(1).optional(),
+}).strict();
+export type Route = z.output<typeof RouteSchema>;
+
 export const WatchSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a lowercase slug like "deutsche-bahn"'),
   name: z.string().min(1).max(200),
@@ -13,13 +30,19 @@ export const WatchSchema = z.object({
   min_severity: z.number().int().min(1).max(6).default(3),
   /** Multiplies the firestorm score: above 1 alerts earlier, below 1 later. */
   sensitivity: z.number().positive().max(10).default(1),
-  /** Names of delivery channels (configured in the alert sink); empty means all. */
+  /** Names of delivery channels (configured in the alert sink) for every alert; empty means all. Not with `routes`. */
   channels: z.array(z.string()).default([]),
   /** Recipients of this watch's alerts on e-mail channels, instead of the channel's `to`. */
   email_to: z.array(z.email()).max(50).optional(),
+  /** Which channels and recipients get which severities; replaces `channels`. Left out: every alert to `channels`. */
+  routes: z.array(RouteSchema).min(1, 'give at least one route, or leave `routes` out to deliver every alert to `channels`').max(20).optional(),
   /** The brand's own further accounts (regional, support desks): look-alikes of `handles` that are legitimate, never impersonators. */
   own_accounts: z.array(z.string().min(2).max(200)).max(1000).optional(),
-}).strict();
+}).strict().superRefine((w, ctx) => {
+  if (w.routes && w.channels.length) {
+    ctx.addIssue({ code: 'custom', path: ['channels'], message: 'a watch with `routes` names its channels in each route: move them into a route (e.g. {"min_severity": 1, "channels": [...]})' });
+  }
+});
 export type Watch = z.output<typeof WatchSchema>;
 export const WatchListSchema = z.array(WatchSchema).superRefine((ws, ctx) => {
   const seen = new Set<string>();

@@ -40,10 +40,35 @@ export class DeliveryError extends Error {
   constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) { super(message, options); this.name = 'DeliveryError'; }
 }
 
-/** Delivers alerts to one channel. `send` throws DeliveryError; `close` releases connections. */
+/**
+ * Delivers alerts to one channel. `send` gets the watch's name and, on e-mail channels, the
+ * recipients the routing chose; it throws DeliveryError. `close` releases connections.
+ */
 export interface Sender {
-  send(e: AlertEvent, watch: Watch | undefined, link?: string): Promise<void>;
+  send(e: AlertEvent, watchName: string, to: readonly string[], link?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Whether an alert goes to a channel, and to whom: `null` when the watch does not route it there,
+ * else the recipients (e-mail channels; empty for the others). With `routes`, every route whose
+ * `min_severity` and `types` the alert meets and which names the channel adds its recipients
+ * (its `email_to`, else the watch's, else the channel's). Without, every alert goes to the
+ * watch's `channels` (all when empty). An unknown watch's alerts go everywhere, to the
+ * channel's recipients. Severities only rise within an episode and a resolution carries its
+ * peak, so an escalation reaches where its new severity routes it and the resolution reaches
+ * every receiver of the episode.
+ */
+export function routeAlert(watch: Watch | undefined, ch: Channel, alert: { type: 'alert' | 'impersonation'; severity: number }): string[] | null {
+  const fallback = watch?.email_to?.length ? watch.email_to : ch.kind === 'email' ? ch.to : [];
+  if (!watch?.routes) {
+    if (watch?.channels.length && !watch.channels.includes(ch.name)) return null;
+    return ch.kind === 'email' ? [...fallback] : [];
+  }
+  const hits = watch.routes.filter((r) => alert.severity >= r.min_severity && r.channels.includes(ch.name) && (!r.types || r.types.includes(alert.type)));
+  if (hits.length === 0) return null;
+  if (ch.kind !== 'email') return [];
+  return [...new Set(hits.flatMap((r) => r.email_to ?? fallback))];
 }
 
 /** The episode an alert event belongs to: its id without the trailing state (`alert:w:<opened at>`). */

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { AlertEvent } from '../schemas/events.js';
-import type { Watch } from '../schemas/watches.js';
 import { countsLine, DeliveryError, type EmailChannel, episodeId, headline, oneLine, reasonLines, type Sender } from './channel.js';
 
 /** Text for HTML element content and attribute values. */
@@ -86,13 +85,12 @@ export class EmailSender implements Sender {
     });
   }
 
-  /** Sends the alert to the watch's recipients (or the channel's); throws DeliveryError. */
-  async send(e: AlertEvent, watch: Watch | undefined, link?: string): Promise<void> {
-    const m = alertMail(e, watch?.name ?? e.watch, this.ch.from, link);
-    const to = watch?.email_to?.length ? watch.email_to : this.ch.to;
+  /** Sends the alert to the recipients the routing chose (routeAlert); throws DeliveryError. */
+  async send(e: AlertEvent, watchName: string, to: readonly string[], link?: string): Promise<void> {
+    const m = alertMail(e, watchName, this.ch.from, link);
     try {
       await this.transport.sendMail({
-        from: this.ch.from, to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId,
+        from: this.ch.from, to: [...to], subject: m.subject, text: m.text, html: m.html, messageId: m.messageId,
         ...(m.inReplyTo ? { inReplyTo: m.inReplyTo, references: [m.inReplyTo] } : {}), headers: m.headers,
       });
     } catch (err) {

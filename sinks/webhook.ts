@@ -12,7 +12,7 @@ import type { Metrics } from '../lib/metrics.js';
 import { decodeEvent } from '../schemas/events-codec.js';
 import { type AlertEvent, impersonationAlert } from '../schemas/events.js';
 import type { Watch } from '../schemas/watches.js';
-import { type Channel, DeliveryError, type HttpChannel, headline, type Sender } from './channel.js';
+import { type Channel, DeliveryError, type HttpChannel, headline, routeAlert, type Sender } from './channel.js';
 import { EmailSender } from './email.js';
 import { teamsMessage } from './teams.js';
 
@@ -78,7 +78,7 @@ export async function deliver(ch: HttpChannel, e: AlertEvent, watchName: string,
 /** The sender of a channel: HTTP for Slack, webhooks and Teams, SMTP for e-mail. */
 export function senderFor(ch: Channel): Sender {
   if (ch.kind === 'email') return new EmailSender(ch);
-  return { send: (e, w, link) => deliver(ch, e, w?.name ?? e.watch, link), close: async () => undefined };
+  return { send: (e, watchName, _to, link) => deliver(ch, e, watchName, link), close: async () => undefined };
 }
 
 export interface AlertDeliveryOptions {
@@ -120,10 +120,11 @@ export class AlertDelivery {
         // An impersonation reaches the PR team like an alert: severity 3, the summary naming account and imitated handle.
         const e = decoded.type === 'impersonation' ? impersonationAlert(decoded) : decoded;
         const w = this.o.watches().find((x) => x.id === e.watch);
-        if (w?.channels.length && !w.channels.includes(this.o.channel.name)) return;
+        const to = routeAlert(w, this.o.channel, { type: decoded.type, severity: e.severity });
+        if (!to) return;
         this.o.metrics.received.inc(labels);
         try {
-          await retry(() => this.sender.send(e, w, this.o.dashboardUrl), {
+          await retry(() => this.sender.send(e, w?.name ?? e.watch, to, this.o.dashboardUrl), {
             initialMs: 250, maxMs: this.o.maxBackoffMs ?? 30_000,
             retryable: (err) => (err as DeliveryError).retryable && this.running,
             onRetry: async (err, attempt) => {

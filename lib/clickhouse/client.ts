@@ -2,11 +2,12 @@
 // chdb through @clickhouse/client's `connection` option (one process per store).
 // Migrations from schemas/migrations run on start (see ddl.ts for the cluster layout); they
 // keep to what 18.16 supports.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient, type Logger as ClickHouseLogger, type LogParams } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Logger } from '../log.js';
 import { ddl, DISTRIBUTED } from './ddl.js';
 import { quote } from './sql.js';
 
@@ -37,9 +38,12 @@ export type ClickHouseConfig = z.output<typeof ClickHouseConfigSchema>;
  * On a cluster, inserts into Distributed tables return only once every shard has its rows,
  * so a sink commits its offsets after the data is really stored.
  */
-export function openStore(cfg: Pick<ClickHouseConfig, 'url' | 'database' | 'username' | 'password' | 'path'> & { cluster?: string }): Store {
+export function openStore(cfg: Pick<ClickHouseConfig, 'url' | 'database' | 'username' | 'password' | 'path'> & { cluster?: string }, log?: Logger): Store {
+  // With a logger, the client's warnings go into pino (component "clickhouse") instead of the console.
+  const logging = log ? { log: { LoggerClass: pinoLogger(log.child({ component: 'clickhouse' })), level: ClickHouseLogLevel.WARN } } : {};
   if (cfg.url) {
     return createClient({
+      ...logging,
       url: cfg.url, username: cfg.username, password: cfg.password,
       request_timeout: 60_000,
       compression: { request: false, response: true },
@@ -49,7 +53,20 @@ export function openStore(cfg: Pick<ClickHouseConfig, 'url' | 'database' | 'user
   mkdirSync(cfg.path, { recursive: true });
   // chdb/connection is CommonJS-only; require keeps the ~500 MB engine out of server-mode processes.
   const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
-  return createClient({ connection: createChdbConnection({ path: path.resolve(cfg.path) }) as never });
+  return createClient({ ...logging, connection: createChdbConnection({ path: path.resolve(cfg.path) }) as never });
+}
+
+/** The client's logger interface over a pino logger (the client makes its logger with `new`, hence a class per logger). */
+function pinoLogger(log: Logger): new () => ClickHouseLogger {
+  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => ({ module, message, args, err }: LogParams & { err?: Error }) =>
+    log[level]({ module, ...(args ? { args } : {}), ...(err ? { err } : {}) }, message);
+  return class {
+    trace = write('trace');
+    debug = write('debug');
+    info = write('info');
+    warn = write('warn');
+    error = write('error');
+  };
 }
 
 /** Creates the database and every table, on `cluster` when given (idempotent: safe on every start). */

@@ -12,8 +12,9 @@ import { AlertDelivery } from '../../sinks/webhook.js';
 import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
 import { Metrics } from '../../lib/metrics.js';
 import { encodeEvent } from '../../schemas/events-codec.js';
-import type { AlertEvent } from '../../schemas/events.js';
-import { WatchListSchema } from '../../schemas/watches.js';
+import type { ConfigInput } from '../../app/config.js';
+import type { AlertEvent, ImpersonationEvent } from '../../schemas/events.js';
+import { type Watch, WatchListSchema } from '../../schemas/watches.js';
 import { messageId } from '../../sinks/email.js';
 import { testConfig, testLogger, uniqueName, waitFor } from '../helpers.js';
 import { Receiver, SmtpReceiver } from '../receiver.js';
@@ -35,51 +36,57 @@ function alerts(minutes: number[]): AlertEvent[] {
   })));
 }
 
+type ChannelInput = NonNullable<NonNullable<ConfigInput['alerting']>['channels']>[number];
+
+/** A self-signed certificate for the SMTP server's STARTTLS, and the server process. */
+function smtpServer(cleanups: (() => Promise<unknown>)[]): { smtp: SmtpReceiver; cert: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smtp-tls-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  const smtp = new SmtpReceiver({ key, cert }, 'alerts', 'smtp-password-123');
+  cleanups.push(() => smtp.close());
+  return { smtp, cert };
+}
+
+const mailChannel = (port: number, cert: string) => ({ name: 'mail', kind: 'email' as const, host: '127.0.0.1', port, requireTLS: true, username: 'alerts', password: 'smtp-password-123', caFile: cert,
+  from: 'Trendstream <alerts@pr.example>', to: ['pr@pr.example'], timeoutMs: 3000 });
+
+/** The alerts topic, a producer on it and one AlertDelivery per configured channel, all started. */
+async function deliveries(name: string, channels: ChannelInput[], ws: readonly Watch[], metrics: Metrics, cleanups: (() => Promise<unknown>)[]) {
+  const config = testConfig(name, 'server', { alerting: { dashboardUrl: 'https://dash.example/', channels } });
+  const log = testLogger();
+  const kafka = createKafka(config.kafka, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = await ensureTopics(admin, config.kafka);
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  cleanups.push(() => producer.disconnect());
+  for (const channel of config.alerting.channels) {
+    const d = new AlertDelivery(kafka, { channel, topic: topics.alerts, groupId: `${name}-alerts-${channel.name}`, watches: () => ws,
+      dashboardUrl: config.alerting.dashboardUrl, metrics, log, maxBackoffMs: 1000 });
+    await d.start();
+    cleanups.push(() => d.close());
+  }
+  /** Sends events keyed by watch; with `partition`, all on it, so each channel handles them in the order sent. */
+  return (es: (AlertEvent | ImpersonationEvent)[], partition?: number) =>
+    producer.send({ topic: topics.alerts, messages: es.map((e) => ({ key: e.watch, partition, value: encodeEvent(e) })) });
+}
+
 describe('Teams and e-mail delivery', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => { for (const c of cleanups.reverse()) await c().catch(() => undefined); });
 
   it('delivers every alert once per idempotency key to Teams and over SMTP, through an outage and a refusing server', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'smtp-tls-'));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-
+    const { smtp, cert } = smtpServer(cleanups);
+    const smtpPort = await smtp.start(0);
     const teams = new Receiver();
     const teamsUrl = await teams.start();
     cleanups.push(() => teams.close());
-    const smtp = new SmtpReceiver({ key, cert }, 'alerts', 'smtp-password-123');
-    const smtpPort = await smtp.start(0);
-    cleanups.push(() => smtp.close());
-
-    const name = uniqueName('channels');
-    const config = testConfig(name, 'server', {
-      alerting: {
-        dashboardUrl: 'https://dash.example/',
-        channels: [
-          { name: 'teams', kind: 'teams', url: teamsUrl },
-          { name: 'mail', kind: 'email', host: '127.0.0.1', port: smtpPort, requireTLS: true, username: 'alerts', password: 'smtp-password-123', caFile: cert,
-            from: 'Trendstream <alerts@pr.example>', to: ['pr@pr.example'], timeoutMs: 3000 },
-        ],
-      },
-    });
-    const log = testLogger();
     const metrics = new Metrics();
-    const kafka = createKafka(config.kafka, log);
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await ensureTopics(admin, config.kafka);
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
-    const send = (es: AlertEvent[]) => producer.send({ topic: topics.alerts, messages: es.map((e) => ({ key: e.watch, value: encodeEvent(e) })) });
-    for (const channel of config.alerting.channels) {
-      const d = new AlertDelivery(kafka, { channel, topic: topics.alerts, groupId: `${name}-alerts-${channel.name}`, watches: () => watches,
-        dashboardUrl: config.alerting.dashboardUrl, metrics, log, maxBackoffMs: 1000 });
-      await d.start();
-      cleanups.push(() => d.close());
-    }
+    const send = await deliveries(uniqueName('channels'), [{ name: 'teams', kind: 'teams', url: teamsUrl }, mailChannel(smtpPort, cert)], watches, metrics, cleanups);
     const failures = async (channel: string) => (await metrics.errors.get()).values.filter((v) => v.labels.component_id === `alerts-${channel}`).reduce((s, v) => s + v.value, 0);
     const teamsIds = () => new Set(teams.unique().map((r) => String(r.headers['idempotency-key'])));
     const mailIds = async () => new Set((await smtp.unique()).map((m) => String(m.parsed.headers.get('x-trendstream-event-id'))));
@@ -148,5 +155,54 @@ describe('Teams and e-mail delivery', () => {
     expect(acmeMail.parsed.subject).toBe(`[trendstream] 🟠 Shitstorm alert: ${HOSTILE} — severity 3/6 (firestorm building)`);
     expect(acmeMail.parsed.html).toContain('ACME &lt;at&gt;Everyone&lt;/at&gt; **urgent** [login](https://evil.example) &lt;img src=x onerror=alert(1)&gt;');
     expect(acmeMail.parsed.text).toContain(`Sample posts:\n- mastodon post <at>post-0</at>`);
+  });
+
+  it('delivers each severity only to the channels and recipients the watch routes it to', async () => {
+    const { smtp, cert } = smtpServer(cleanups);
+    const smtpPort = await smtp.start(0);
+    const slack = new Receiver();
+    const teams = new Receiver();
+    const [slackUrl, teamsUrl] = [await slack.start(), await teams.start()];
+    cleanups.push(() => slack.close(), () => teams.close());
+    const ws = WatchListSchema.parse([
+      { id: 'rail', name: 'Rail', handles: ['rail'], routes: [
+        { min_severity: 3, channels: ['slack'] },
+        { min_severity: 5, channels: ['mail'], email_to: ['ceo@pr.example'] },
+        { min_severity: 6, channels: ['mail', 'teams'], email_to: ['ceo@pr.example', 'legal@pr.example'] },
+        { channels: ['mail'], email_to: ['brand@pr.example'], types: ['impersonation'] },
+      ] },
+      { id: 'legacy', name: 'Legacy', handles: ['legacy'], channels: ['teams'] },
+      { id: 'all', name: 'All', handles: ['all'] },
+    ]);
+    const at = (m: number) => new Date(Date.UTC(2026, 10, 27, 11, m)).toISOString().replace('.000Z', 'Z');
+    const alert = (watch: string, m: number, state: AlertEvent['state'], severity: number): AlertEvent => ({
+      id: `alert:${watch}:${at(m)}:${state}`, type: 'alert', state, watch, severity, detected_at: at(m), posts: 100, negative_share: 0.7,
+      inauthentic: false, reasons: [{ code: 'volume', value: 5, baseline: 1 }], summary: `Severity ${severity}`, samples: [],
+    });
+    const impersonation: ImpersonationEvent = {
+      id: 'impersonation:rail:mastodon:a-9:opened', type: 'impersonation', state: 'opened', watch: 'rail', account: { platform: 'mastodon', id: 'a-9', handle: '@rail_support' },
+      imitates: '@rail', detected_at: at(3), reasons: [{ code: 'handle_distance', value: 1, baseline: 0 }], summary: '@rail_support imitates @rail', samples: [{ platform: 'mastodon', id: 'p-1' }],
+    };
+    // Rail escalates 3 → 4 → 5 → 6 and resolves at its peak; an impersonation of it; a watch
+    // without routes naming Teams; last, one without routes or channels, which goes everywhere.
+    const rail = [alert('rail', 0, 'opened', 3), alert('rail', 1, 'escalated', 4), alert('rail', 2, 'escalated', 5), alert('rail', 4, 'escalated', 6), alert('rail', 9, 'resolved', 6)];
+    const legacy = [alert('legacy', 0, 'opened', 4), alert('legacy', 9, 'resolved', 4)];
+    const last = alert('all', 10, 'opened', 3);
+    const send = await deliveries(uniqueName('routing'), [{ name: 'slack', kind: 'slack', url: slackUrl }, { name: 'teams', kind: 'teams', url: teamsUrl }, mailChannel(smtpPort, cert)], ws, new Metrics(), cleanups);
+    await send([...rail.slice(0, 3), impersonation, ...rail.slice(3), ...legacy, last], 0);
+
+    // All on one partition: once the last event has reached a receiver, so has everything routed to it before.
+    const httpIds = (r: Receiver) => r.unique().map((x) => String(x.headers['idempotency-key']));
+    const mails = async () => (await smtp.unique()).map((m) => [String(m.parsed.headers.get('x-trendstream-event-id')), m.to.join(',')]);
+    await waitFor(async () => [httpIds(slack), httpIds(teams), (await mails()).map(([id]) => id)], (xs) => xs.every((ids) => ids.includes(last.id)), 120_000);
+    expect(httpIds(slack)).toEqual([...rail.slice(0, 3), impersonation, ...rail.slice(3), last].map((e) => e.id));
+    expect(httpIds(teams)).toEqual([rail[3]!.id, rail[4]!.id, legacy[0]!.id, legacy[1]!.id, last.id]);
+    expect(await mails()).toEqual([
+      [rail[2]!.id, 'ceo@pr.example'],
+      [impersonation.id, 'brand@pr.example'],
+      [rail[3]!.id, 'ceo@pr.example,legal@pr.example'],
+      [rail[4]!.id, 'ceo@pr.example,legal@pr.example'],
+      [last.id, 'pr@pr.example'],
+    ]);
   });
 });
