@@ -89,7 +89,7 @@ describe('retention on embedded chdb (TTL)', () => {
       expect(first.map((a) => [a.table, a.kind])).toEqual([['posts', 'modify_ttl'], ['hashtag_minute', 'modify_ttl'], ['watch_minute', 'modify_ttl']]);
       expect(Object.fromEntries(await ttl())).toEqual({
         posts: 'created_at + toIntervalDay(30)', hashtag_minute: 'minute + toIntervalDay(400)', watch_minute: 'minute + toIntervalDay(400)',
-        trends: null, alerts: null, alert_feedback: null,
+        trends: null, alerts: null, alert_feedback: null, erasure_requests: null,
       });
       expect(await runRetention(store, { database: db, retention })).toEqual([]);
       const changed = await runRetention(store, { database: db, retention: { ...retention, posts: 0, trends: 90 } });
