@@ -122,6 +122,9 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('clickhouse', 'database', env.CLICKHOUSE_DATABASE);
   set('clickhouse', 'path', env.TRENDSTREAM_CHDB_PATH);
   set('clickhouse', 'cluster', env.CLICKHOUSE_CLUSTER || undefined);
+  set('clickhouse', 'caFile', env.CLICKHOUSE_CA_FILE || undefined);
+  set('clickhouse', 'certFile', env.CLICKHOUSE_CERT_FILE || undefined);
+  set('clickhouse', 'keyFile', env.CLICKHOUSE_KEY_FILE || undefined);
   set('clickhouse', 'retention', perTable(env.TRENDSTREAM_RETENTION_DAYS));
   set('ingest', 'port', int(env.TRENDSTREAM_INGEST_PORT));
   set('ingest', 'tokens', list(env.TRENDSTREAM_INGEST_TOKENS));
