@@ -10,7 +10,7 @@ import { chTime } from '../../lib/clickhouse/sql.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00Z');
 const DAY = 86_400_000;
-const retention = { posts: 30, hashtag_minute: 400, watch_minute: 400, trends: 0, alerts: 0, alert_feedback: 0 };
+const retention = { posts: 30, hashtag_minute: 400, watch_minute: 400, trends: 0, alerts: 0, alert_feedback: 0, erasure_requests: 0 };
 
 async function q<T>(store: Store, query: string): Promise<T[]> {
   return (await store.query({ query, format: 'JSONEachRow' })).json<T>();
