@@ -88,6 +88,7 @@ export class ConfigError extends Error {
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+const flag = (v: string) => v === '1' || v === 'true';
 /** `posts=30,hashtag_minute=400` → { posts: 30, hashtag_minute: 400 }; a malformed item becomes NaN, which validation names. */
 const perTable = (v: string | undefined) => {
   const items = list(v);
@@ -102,14 +103,28 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   set('kafka', 'topicPrefix', env.TRENDSTREAM_TOPIC_PREFIX);
   if (env.KAFKA_REPLICATION_FACTOR) set('kafka', 'replicationFactor', Number(env.KAFKA_REPLICATION_FACTOR));
   if (env.KAFKA_MIN_INSYNC_REPLICAS) set('kafka', 'minInsyncReplicas', Number(env.KAFKA_MIN_INSYNC_REPLICAS));
-  if (env.KAFKA_SSL) set('kafka', 'ssl', env.KAFKA_SSL === '1' || env.KAFKA_SSL === 'true');
-  if (env.KAFKA_SASL_MECHANISM) set('kafka', 'sasl', { mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' });
+  if (env.KAFKA_SSL) set('kafka', 'ssl', flag(env.KAFKA_SSL));
+  set('kafka', 'sslCaFile', env.KAFKA_SSL_CA_FILE || undefined);
+  set('kafka', 'sslCertFile', env.KAFKA_SSL_CERT_FILE || undefined);
+  set('kafka', 'sslKeyFile', env.KAFKA_SSL_KEY_FILE || undefined);
+  if (env.KAFKA_SSL_REJECT_UNAUTHORIZED) set('kafka', 'sslRejectUnauthorized', flag(env.KAFKA_SSL_REJECT_UNAUTHORIZED));
+  if (env.KAFKA_SASL_ALLOW_PLAINTEXT) set('kafka', 'saslAllowPlaintext', flag(env.KAFKA_SASL_ALLOW_PLAINTEXT));
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
+  if (mechanism === 'oauthbearer') {
+    set('kafka', 'sasl', {
+      mechanism, tokenUrl: env.KAFKA_SASL_OAUTH_TOKEN_URL || undefined, clientId: env.KAFKA_SASL_OAUTH_CLIENT_ID || undefined,
+      clientSecret: env.KAFKA_SASL_OAUTH_CLIENT_SECRET, scope: env.KAFKA_SASL_OAUTH_SCOPE || undefined, tokenFile: env.KAFKA_SASL_OAUTH_TOKEN_FILE || undefined,
+    });
+  } else if (mechanism) set('kafka', 'sasl', { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' });
   set('clickhouse', 'url', env.CLICKHOUSE_URL || undefined);
   set('clickhouse', 'password', env.CLICKHOUSE_PASSWORD);
   set('clickhouse', 'username', env.CLICKHOUSE_USER);
   set('clickhouse', 'database', env.CLICKHOUSE_DATABASE);
   set('clickhouse', 'path', env.TRENDSTREAM_CHDB_PATH);
   set('clickhouse', 'cluster', env.CLICKHOUSE_CLUSTER || undefined);
+  set('clickhouse', 'caFile', env.CLICKHOUSE_CA_FILE || undefined);
+  set('clickhouse', 'certFile', env.CLICKHOUSE_CERT_FILE || undefined);
+  set('clickhouse', 'keyFile', env.CLICKHOUSE_KEY_FILE || undefined);
   set('clickhouse', 'retention', perTable(env.TRENDSTREAM_RETENTION_DAYS));
   set('ingest', 'port', int(env.TRENDSTREAM_INGEST_PORT));
   set('ingest', 'tokens', list(env.TRENDSTREAM_INGEST_TOKENS));
@@ -207,7 +222,11 @@ export function withOneTimeToken(c: Config): { config: Config; token?: string } 
 export function redact(c: Config): unknown {
   return {
     ...c,
-    kafka: { ...c.kafka, sasl: c.kafka.sasl ? { ...c.kafka.sasl, password: '[redacted]' } : undefined },
+    kafka: {
+      ...c.kafka,
+      sasl: c.kafka.sasl?.mechanism === 'oauthbearer' ? { ...c.kafka.sasl, clientSecret: c.kafka.sasl.clientSecret === undefined ? undefined : '[redacted]' }
+        : c.kafka.sasl ? { ...c.kafka.sasl, password: '[redacted]' } : undefined,
+    },
     clickhouse: { ...c.clickhouse, password: c.clickhouse.password ? '[redacted]' : '' },
     ingest: { ...c.ingest, tokens: c.ingest.tokens.map(() => '[redacted]'), mastodon: c.ingest.mastodon.map((m) => ({ ...m, token: '[redacted]' })) },
     api: { ...c.api, readTokens: c.api.readTokens.map(() => '[redacted]'), adminTokens: c.api.adminTokens.map(() => '[redacted]') },

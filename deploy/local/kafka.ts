@@ -27,6 +27,13 @@ export function kafkaLibs(version = KAFKA_VERSION): string {
 
 export interface LocalKafka { brokers: string; daemon: Daemon | null; stop(): Promise<void> }
 
+/**
+ * A listener besides PLAINTEXT (single node only), e.g. SSL or SASL_SSL for transport tests.
+ * `config` keys are set for this listener only (`listener.name.<name>.<key>`): ssl.keystore.location,
+ * ssl.client.auth, sasl.enabled.mechanisms, plain.sasl.jaas.config, ...
+ */
+export interface ExtraListener { name: string; protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT'; port: number; config?: Record<string, string> }
+
 /** One node of a local cluster: its broker port, data folder and how to kill or restart it. */
 export interface KafkaNode {
   id: number;
@@ -52,17 +59,19 @@ const log4jProps = [
  * id@controller-port; internal topics (offsets, transaction state) get the cluster's
  * replication (3 with min ISR 2 on three nodes), so losing one node loses no commit.
  */
-function nodeProps(o: { id: number; port: number; dataDir: string; voters: { id: number; port: number }[]; coordinatorPartitions?: number }): string {
+function nodeProps(o: { id: number; port: number; dataDir: string; voters: { id: number; port: number }[]; coordinatorPartitions?: number | undefined; listeners?: ExtraListener[] | undefined }): string {
   const n = o.voters.length;
+  const extra = o.listeners ?? [];
   const rf = Math.min(3, n);
   const minIsr = rf > 1 ? 2 : 1;
   return [
     'process.roles=broker,controller', `node.id=${o.id}`,
     `controller.quorum.voters=${o.voters.map((v) => `${v.id}@127.0.0.1:${v.port + 1}`).join(',')}`,
-    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.port + 1}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${o.port}`, `CONTROLLER://127.0.0.1:${o.port + 1}`, ...extra.map((l) => `${l.name}://127.0.0.1:${l.port}`)].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${o.port}`, ...extra.map((l) => `${l.name}://127.0.0.1:${l.port}`)].join(',')}`,
     'controller.listener.names=CONTROLLER', 'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=${['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...extra.map((l) => `${l.name}:${l.protocol}`)].join(',')}`,
+    ...extra.flatMap((l) => Object.entries(l.config ?? {}).map(([k, v]) => `listener.name.${l.name.toLowerCase()}.${k}=${v}`)),
     `log.dirs=${o.dataDir}`, 'auto.create.topics.enable=false', 'num.partitions=1',
     `offsets.topic.replication.factor=${rf}`, `offsets.topic.num.partitions=${o.coordinatorPartitions ?? 6}`,
     `transaction.state.log.replication.factor=${rf}`, `transaction.state.log.min.isr=${minIsr}`, `transaction.state.log.num.partitions=${o.coordinatorPartitions ?? 6}`,
@@ -77,14 +86,14 @@ function nodeProps(o: { id: number; port: number; dataDir: string; voters: { id:
 }
 
 /** Formats (first time) and starts one node; resolves once its broker port accepts connections. */
-async function startNode(o: { id: number; port: number; dir: string; voters: { id: number; port: number }[]; clusterId: string | null; heap: 'small' | 'default'; fresh: boolean; coordinatorPartitions?: number | undefined }): Promise<{ daemon: Daemon; clusterId: string }> {
+async function startNode(o: { id: number; port: number; dir: string; voters: { id: number; port: number }[]; clusterId: string | null; heap: 'small' | 'default'; fresh: boolean; coordinatorPartitions?: number | undefined; listeners?: ExtraListener[] | undefined }): Promise<{ daemon: Daemon; clusterId: string }> {
   await stopStale('kafka', o.dir);
   const libs = kafkaLibs();
   const dataDir = path.join(o.dir, 'data');
   if (o.fresh) execFileSync('rm', ['-rf', dataDir]);
   mkdirSync(o.dir, { recursive: true });
   const props = path.join(o.dir, 'server.properties');
-  writeFileSync(props, nodeProps({ id: o.id, port: o.port, dataDir, voters: o.voters, coordinatorPartitions: o.coordinatorPartitions }));
+  writeFileSync(props, nodeProps({ id: o.id, port: o.port, dataDir, voters: o.voters, coordinatorPartitions: o.coordinatorPartitions, listeners: o.listeners }));
   const log4j = path.join(o.dir, 'log4j2.properties');
   writeFileSync(log4j, log4jProps);
   const cp = `${libs}/*`;
@@ -105,12 +114,12 @@ async function startNode(o: { id: number; port: number; dir: string; voters: { i
  * Starts a broker on `port` (controller on port+1) with its data under the state folder,
  * or reuses one that already serves that port. Topics are never auto-created.
  */
-export async function startKafka(opts: { port?: number; name?: string; fresh?: boolean } = {}): Promise<LocalKafka> {
+export async function startKafka(opts: { port?: number; name?: string; fresh?: boolean; listeners?: ExtraListener[] } = {}): Promise<LocalKafka> {
   const port = opts.port ?? 9092;
   const brokers = `127.0.0.1:${port}`;
   const dir = path.join(stateHome(), opts.name ?? `kafka-${port}`);
   if (!opts.fresh && (await portOpen(port))) return { brokers, daemon: null, stop: async () => {} };
-  const { daemon } = await startNode({ id: 1, port, dir, voters: [{ id: 1, port }], clusterId: null, heap: 'default', fresh: !!opts.fresh });
+  const { daemon } = await startNode({ id: 1, port, dir, voters: [{ id: 1, port }], clusterId: null, heap: 'default', fresh: !!opts.fresh, listeners: opts.listeners });
   return { brokers, daemon, stop: () => daemon.stop() };
 }
 

@@ -31,6 +31,7 @@ export const SHARDING_KEYS: Record<string, string> = {
   trends: 'cityHash64(hashtag)',
   alerts: 'cityHash64(watch)',
   alert_feedback: 'cityHash64(alert_id)',
+  erasure_requests: 'cityHash64(platform, id)',
 };
 
 const CREATE = /^CREATE TABLE IF NOT EXISTS \{db\}\.(\w+)\s*\(([\s\S]*)\)\s*ENGINE\s*=\s*(\w*MergeTree)\(([^)]*)\)\s*([\s\S]*)$/;

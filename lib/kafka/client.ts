@@ -3,12 +3,14 @@
 // Import kafkajs through this module: the patch must load before kafkajs does.
 import './patch.js';
 import './kip447.js';
-import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type KafkaConfig as KafkaJSConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { topicNames, type Topics } from '../../schemas/topics.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelog.js';
+import { clientCredentialsProvider, tokenFileProvider } from './oauth.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -25,14 +27,45 @@ export const KafkaConfigSchema = z.object({
     .describe('Replicas of each topic the pipeline creates (env KAFKA_REPLICATION_FACTOR); unset takes the brokers\' default.replication.factor (1 on the local broker, 3 on the local cluster)'),
   minInsyncReplicas: z.number().int().min(1).optional()
     .describe('min.insync.replicas of each topic created (env KAFKA_MIN_INSYNC_REPLICAS): acks=all writes need this many replicas; unset takes the brokers\' default (2 on the local cluster)'),
-  ssl: z.boolean().default(false).describe('TLS to the brokers (env KAFKA_SSL=1)'),
-  sasl: z.object({
-    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-    username: z.string(),
-    password: z.string(),
-  }).strict().optional().describe('SASL credentials (env KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)'),
-}).strict().refine((c) => c.minInsyncReplicas === undefined || c.minInsyncReplicas <= (c.replicationFactor ?? c.minInsyncReplicas), {
-  path: ['minInsyncReplicas'], message: 'must not exceed kafka.replicationFactor: no write could ever be acknowledged',
+  ssl: z.boolean().default(false).describe('TLS to the brokers (env KAFKA_SSL=1); the system CAs are trusted unless sslCaFile names one'),
+  sslCaFile: z.string().min(1).optional().describe('PEM file of the CA(s) that signed the brokers\' certificates (env KAFKA_SSL_CA_FILE)'),
+  sslCertFile: z.string().min(1).optional().describe('PEM client certificate for brokers that require one (mTLS) (env KAFKA_SSL_CERT_FILE); needs sslKeyFile'),
+  sslKeyFile: z.string().min(1).optional().describe('PEM private key of sslCertFile (env KAFKA_SSL_KEY_FILE); a secret'),
+  sslRejectUnauthorized: z.boolean().default(true).describe('Refuse brokers whose certificate does not verify (env KAFKA_SSL_REJECT_UNAUTHORIZED=0 turns it off, for tests only)'),
+  sasl: z.discriminatedUnion('mechanism', [
+    z.object({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      password: z.string(),
+    }).strict(),
+    z.object({
+      mechanism: z.literal('oauthbearer'),
+      tokenUrl: z.url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional()
+        .describe('OAuth 2 token endpoint, client-credentials grant (env KAFKA_SASL_OAUTH_TOKEN_URL)'),
+      clientId: z.string().min(1).optional().describe('OAuth client id (env KAFKA_SASL_OAUTH_CLIENT_ID)'),
+      clientSecret: z.string().optional().describe('OAuth client secret (env KAFKA_SASL_OAUTH_CLIENT_SECRET); never logged'),
+      scope: z.string().min(1).optional().describe('Scope asked for, space-separated (env KAFKA_SASL_OAUTH_SCOPE)'),
+      tokenFile: z.string().min(1).optional().describe('File holding a token, read on every connection, instead of a token endpoint (env KAFKA_SASL_OAUTH_TOKEN_FILE)'),
+    }).strict().superRefine((o, ctx) => {
+      if (!o.tokenUrl === !o.tokenFile) ctx.addIssue({ code: 'custom', message: 'OAUTHBEARER needs exactly one of tokenUrl (KAFKA_SASL_OAUTH_TOKEN_URL) and tokenFile (KAFKA_SASL_OAUTH_TOKEN_FILE)' });
+      if (o.tokenUrl && (!o.clientId || o.clientSecret === undefined)) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'a token endpoint needs clientId and clientSecret (KAFKA_SASL_OAUTH_CLIENT_ID, KAFKA_SASL_OAUTH_CLIENT_SECRET)' });
+    }),
+  ]).optional().describe('SASL: plain or scram-* with username and password (env KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD), or oauthbearer'),
+  saslAllowPlaintext: z.boolean().default(false)
+    .describe('Allow SASL PLAIN and OAUTHBEARER without TLS, which send the password or token readable by anyone on the path (env KAFKA_SASL_ALLOW_PLAINTEXT=1)'),
+}).strict().superRefine((c, ctx) => {
+  if (c.minInsyncReplicas !== undefined && c.minInsyncReplicas > (c.replicationFactor ?? c.minInsyncReplicas)) {
+    ctx.addIssue({ code: 'custom', path: ['minInsyncReplicas'], message: 'must not exceed kafka.replicationFactor: no write could ever be acknowledged' });
+  }
+  if ((c.sslCaFile || c.sslCertFile || c.sslKeyFile) && !c.ssl) {
+    ctx.addIssue({ code: 'custom', path: ['ssl'], message: 'sslCaFile, sslCertFile and sslKeyFile need TLS on: set KAFKA_SSL=1 (kafka.ssl)' });
+  }
+  if (!c.sslCertFile !== !c.sslKeyFile) {
+    ctx.addIssue({ code: 'custom', path: [c.sslCertFile ? 'sslKeyFile' : 'sslCertFile'], message: 'a client certificate needs both sslCertFile and sslKeyFile (KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE)' });
+  }
+  if ((c.sasl?.mechanism === 'plain' || c.sasl?.mechanism === 'oauthbearer') && !c.ssl && !c.saslAllowPlaintext) {
+    ctx.addIssue({ code: 'custom', path: ['sasl'], message: `SASL ${c.sasl.mechanism.toUpperCase()} without TLS sends the ${c.sasl.mechanism === 'plain' ? 'password' : 'token'} in clear text: set KAFKA_SSL=1 (kafka.ssl), or KAFKA_SASL_ALLOW_PLAINTEXT=1 (kafka.saslAllowPlaintext) to allow it on purpose` });
+  }
 });
 export type KafkaConfig = z.output<typeof KafkaConfigSchema>;
 
@@ -40,14 +73,36 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug', [logLevel.NOTHING]: 'debug',
 };
 
+/** Reads a file named by the config at start, with an error naming the setting. */
+function readSetting(file: string, setting: string): string {
+  try { return readFileSync(file, 'utf8'); } catch (e) {
+    throw new Error(`cannot read ${setting} ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** kafkajs' `ssl` and `sasl` options from the config; reads the certificate and key files now. */
+export function transportOptions(cfg: KafkaConfig): Pick<KafkaJSConfig, 'ssl' | 'sasl'> {
+  const ssl = !cfg.ssl ? false : {
+    rejectUnauthorized: cfg.sslRejectUnauthorized,
+    ...(cfg.sslCaFile ? { ca: [readSetting(cfg.sslCaFile, 'kafka.sslCaFile (KAFKA_SSL_CA_FILE)')] } : {}),
+    ...(cfg.sslCertFile ? { cert: readSetting(cfg.sslCertFile, 'kafka.sslCertFile (KAFKA_SSL_CERT_FILE)') } : {}),
+    ...(cfg.sslKeyFile ? { key: readSetting(cfg.sslKeyFile, 'kafka.sslKeyFile (KAFKA_SSL_KEY_FILE)') } : {}),
+  };
+  const s = cfg.sasl;
+  if (s?.mechanism !== 'oauthbearer') return { ssl, ...(s ? { sasl: s as SASLOptions } : {}) };
+  if (s.tokenFile) readSetting(s.tokenFile, 'kafka.sasl.tokenFile (KAFKA_SASL_OAUTH_TOKEN_FILE)');
+  const oauthBearerProvider = s.tokenFile ? tokenFileProvider(s.tokenFile)
+    : clientCredentialsProvider({ tokenUrl: s.tokenUrl!, clientId: s.clientId!, clientSecret: s.clientSecret ?? '', scope: s.scope });
+  return { ssl, sasl: { mechanism: 'oauthbearer', oauthBearerProvider } };
+}
+
 export function createKafka(cfg: KafkaConfig, log: Logger, clientId = cfg.clientId): Kafka {
   if (cfg.brokers.length === 0) throw new Error('kafka.brokers is empty: set KAFKA_BROKERS=host:port or let the demo start a local broker');
   const klog = log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers: cfg.brokers,
-    ssl: cfg.ssl,
-    sasl: cfg.sasl as never,
+    ...transportOptions(cfg),
     logLevel: logLevel.WARN,
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     logCreator: () => ({ level, log: entry }: LogEntry) => {

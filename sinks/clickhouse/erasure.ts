@@ -19,7 +19,7 @@ import type { Store } from '../../lib/clickhouse/client.js';
 import { alterTarget } from '../../lib/clickhouse/ddl.js';
 import { erasureCodec, type Erasure } from '../../schemas/erasure.js';
 import { ErasureProducer } from '../../lib/kafka/erasures.js';
-import { ident, quote } from '../../lib/clickhouse/sql.js';
+import { chTime, ident, quote } from '../../lib/clickhouse/sql.js';
 
 type Rows = Map<string, Record<string, unknown>[]>;
 interface Ref { platform: string; id: string }
@@ -220,7 +220,10 @@ export class Erasures {
         if (!isRunning() || isStale()) return;
         const entries = batch.messages.flatMap((m) => { try { return m.value ? [codec.decode(m.value)] : []; } catch { return []; } });
         for (const e of entries) this.set.add(e);
-        try { await this.apply(entries); } catch (e) {
+        try {
+          await this.audit(entries);
+          await this.apply(entries);
+        } catch (e) {
           this.o.metrics.errors.inc({ component_kind: 'sink', component_id: 'erasures', error_type: 'clickhouse', stage: 'sending' });
           this.o.log.warn({ err: e, requests: entries.length }, 'could not apply erasure requests; retrying them');
           throw e;
@@ -287,6 +290,14 @@ export class Erasures {
       await this.redactAlerts(refs);
       for (const e of direct) this.o.metrics.erasureApplied.inc({ kind: e.kind });
     }
+  }
+
+  /** Stores who asked for each request, when and why, in `erasure_requests` (derived post erasures are no requests). */
+  private async audit(entries: readonly Erasure[]): Promise<void> {
+    const rows = entries.filter((e) => !e.derived).map((e) => ({
+      requested_at: chTime(e.requested_at), kind: e.kind, platform: e.platform, id: e.id, source: e.source, actor: e.actor ?? '', reason: e.reason ?? '',
+    }));
+    if (rows.length) await this.o.store.insert({ table: `${ident(this.o.database)}.erasure_requests`, values: rows, format: 'JSONEachRow' });
   }
 
   private async count(table: string, where: string): Promise<number> {

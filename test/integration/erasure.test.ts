@@ -3,8 +3,9 @@
 // reach Kafka (through the HTTP endpoints) leave exactly the posts the truth says, alert
 // samples pointing at them are redacted, and a replay of every topic with fresh sink groups
 // into a new database brings back everything else and none of them.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import os, { userInfo } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runErase } from '../../cli/erase.js';
@@ -76,6 +77,7 @@ const samplesOf = async (s: Store, db: string) =>
 describe('erasure on the ClickHouse server', () => {
   it('removes erased posts and authors whenever the request comes, redacts alert samples, and a replay never brings them back', async () => {
     expect(new Set([...truth, ...erasedPosts]).size).toBe(truth.length + 3);
+    const testStart = Date.now();
     const name = uniqueName('erasure');
     const config = testConfig(name, 'server', { logLevel: 'warn', ingest: { tokens: [INGEST] }, api: { adminTokens: [ADMIN] } });
     const db = config.clickhouse.database;
@@ -110,7 +112,7 @@ describe('erasure on the ClickHouse server', () => {
       // Phase 2: rows already stored, erased by the CLI through a config file.
       const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'erase-')), 'config.json');
       writeFileSync(file, JSON.stringify({ kafka: { brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix }, logLevel: 'warn' }));
-      await runErase({ posts: [postKey(pLive)], authors: [aLive], config: file });
+      await runErase({ posts: [postKey(pLive)], authors: [aLive], reason: 'ticket DSR-7: author asked', config: file });
       const live = batch1.filter((p) => authorKey(p) === aLive || postKey(p) === postKey(pLive)).map(postKey);
       const after2 = after1.filter((k) => !live.includes(k));
       await waitFor(() => stored(s, db), (v) => v.length === after2.length);
@@ -118,7 +120,7 @@ describe('erasure on the ClickHouse server', () => {
 
       // Phase 3: erased over HTTP before their posts reach Kafka; then batch 2 arrives over HTTP.
       const url = `http://127.0.0.1:${ingest.httpPort}`;
-      const eraseBody = JSON.stringify({ posts: [ref(pFuture)], authors: [{ platform: aFuture.split(':')[0], author_id: aFuture.slice(aFuture.indexOf(':') + 1) }] });
+      const eraseBody = JSON.stringify({ posts: [ref(pFuture)], authors: [{ platform: aFuture.split(':')[0], author_id: aFuture.slice(aFuture.indexOf(':') + 1) }], reason: 'court order 2026/11' });
       // An ingest token may post but not erase; no token at all gets nothing.
       for (const [token, status] of [[INGEST, 403], [null, 401]] as const) {
         const denied = await fetch(`${url}/v1/erasures`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: eraseBody });
@@ -137,6 +139,23 @@ describe('erasure on the ClickHouse server', () => {
       expect(await q(s, `SELECT platform, author_id FROM ${db}.posts WHERE concat(platform, ':', author_id) IN (${[...erasedAuthors].map((a) => `'${a}'`).join(', ')})`)).toEqual([]);
       await waitFor(() => samplesOf(s, db), (v) => JSON.stringify(v) === JSON.stringify(redacted));
 
+      // Who asked, when and why: one row per request (none for the posts erased with their author), for the data team.
+      const split = (k: string) => [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
+      const audit = [
+        ['cli', 'author', ...split(aLive), `cli:${userInfo().username}`, 'ticket DSR-7: author asked'],
+        ['cli', 'post', ...split(postKey(pLive)), `cli:${userInfo().username}`, 'ticket DSR-7: author asked'],
+        ['http', 'author', ...split(aFuture), `token:${createHash('sha256').update(ADMIN).digest('hex').slice(0, 8)}`, 'court order 2026/11'],
+        ['http', 'post', ...split(postKey(pFuture)), `token:${createHash('sha256').update(ADMIN).digest('hex').slice(0, 8)}`, 'court order 2026/11'],
+        ['test', 'author', ...split(aEarly), '', ''],
+        ['test', 'post', ...split(postKey(pEarly)), '', ''],
+      ];
+      const requests = (d: string) => q<{ source: string; kind: string; platform: string; id: string; actor: string; reason: string; t: string }>(s,
+        `SELECT source, kind, platform, id, actor, reason, toString(toUnixTimestamp(requested_at)) AS t FROM ${d}.erasure_requests FINAL ORDER BY source, kind`);
+      await waitFor(() => requests(db), (v) => v.length >= audit.length);
+      const rows = await requests(db);
+      expect(rows.map((r) => [r.source, r.kind, r.platform, r.id, r.actor, r.reason])).toEqual(audit);
+      for (const r of rows) expect(Number(r.t) * 1000).toBeGreaterThanOrEqual(Math.floor(testStart / 1000) * 1000);
+
       // Phase 4: replay every topic from the start with fresh sink groups into a new database.
       const replayConfig = { ...config, clickhouse: { ...config.clickhouse, database: `${db}_replay` } };
       const replay = await startPipeline({ config: replayConfig, roles: ['sink'], log, metrics: new Metrics(), http: false, group: `${name}-replay` });
@@ -146,6 +165,8 @@ describe('erasure on the ClickHouse server', () => {
       await waitFor(() => samplesOf(r, `${db}_replay`), (v) => Object.keys(v).length === 2);
       expect(await stored(r, `${db}_replay`)).toEqual(truth);
       expect(await samplesOf(r, `${db}_replay`)).toEqual(redacted);
+      await waitFor(() => requests(`${db}_replay`), (v) => v.length >= audit.length);
+      expect((await requests(`${db}_replay`)).map((x) => [x.source, x.kind, x.platform, x.id, x.actor, x.reason])).toEqual(audit);
       expect((await q<{ n: string }>(r, `SELECT toString(count()) AS n FROM ${db}_replay.posts`))[0]!.n).toBe(String(truth.length));
       expect(Number(/^trendstream_retention_last_success_timestamp_seconds (\S+)$/m.exec(await metrics.registry.metrics())?.[1])).toBeGreaterThan(0);
     } finally {

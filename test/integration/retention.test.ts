@@ -10,7 +10,7 @@ import { chTime } from '../../lib/clickhouse/sql.js';
 
 const NOW = Date.parse('2026-11-27T10:00:00Z');
 const DAY = 86_400_000;
-const retention = { posts: 30, hashtag_minute: 400, watch_minute: 400, trends: 0, alerts: 0, alert_feedback: 0 };
+const retention = { posts: 30, hashtag_minute: 400, watch_minute: 400, trends: 0, alerts: 0, alert_feedback: 0, erasure_requests: 0 };
 
 async function q<T>(store: Store, query: string): Promise<T[]> {
   return (await store.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -89,7 +89,7 @@ describe('retention on embedded chdb (TTL)', () => {
       expect(first.map((a) => [a.table, a.kind])).toEqual([['posts', 'modify_ttl'], ['hashtag_minute', 'modify_ttl'], ['watch_minute', 'modify_ttl']]);
       expect(Object.fromEntries(await ttl())).toEqual({
         posts: 'created_at + toIntervalDay(30)', hashtag_minute: 'minute + toIntervalDay(400)', watch_minute: 'minute + toIntervalDay(400)',
-        trends: null, alerts: null, alert_feedback: null,
+        trends: null, alerts: null, alert_feedback: null, erasure_requests: null,
       });
       expect(await runRetention(store, { database: db, retention })).toEqual([]);
       const changed = await runRetention(store, { database: db, retention: { ...retention, posts: 0, trends: 90 } });

@@ -22,7 +22,7 @@ describe('ddl', () => {
     expect(out).toContain('CREATE TABLE IF NOT EXISTS ts.posts ON CLUSTER main AS ts.posts_local ENGINE = Distributed(main, ts, posts_local, cityHash64(platform, id))');
     expect(out.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS ts.alert_feedback_local'))).toMatch(/ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}\/ts\/alert_feedback', '\{replica\}'\)/);
     const tables = tableDefs().map((t) => t.name);
-    expect(tables).toEqual(['posts', 'hashtag_minute', 'watch_minute', 'trends', 'alerts', 'alert_feedback']);
+    expect(tables).toEqual(['posts', 'hashtag_minute', 'watch_minute', 'trends', 'alerts', 'alert_feedback', 'erasure_requests']);
     // Each ALTER (004: the posts table's text-score columns) goes to the local table, before any Distributed table is made AS it.
     const added = ['positive UInt8 AFTER negative', 'toxicity Float32 AFTER toxic', 'arousal Float32 AFTER toxicity'];
     const firstDistributed = out.findIndex((s) => s.includes('ENGINE = Distributed'));
@@ -70,6 +70,7 @@ describe('ddl', () => {
     expect(tableDefs().map((t) => [t.name, t.timeColumn, t.partitionBy])).toEqual([
       ['posts', 'created_at', 'day'], ['hashtag_minute', 'minute', 'month'], ['watch_minute', 'minute', 'month'],
       ['trends', 'detected_at', 'month'], ['alerts', 'detected_at', 'month'], ['alert_feedback', 'created_at', 'month'],
+      ['erasure_requests', 'requested_at', 'month'],
     ]);
   });
 });

@@ -24,8 +24,8 @@ describe('retention', () => {
     expect(expiredPartitions(['20200101'], 0, NOW)).toEqual([]);
   });
 
-  it('defaults to 30 days of posts, 400 of minute aggregates, detections and feedback forever', () => {
-    expect(loadConfig({ env: {} }).clickhouse.retention).toEqual({ posts: 30, hashtag_minute: 400, watch_minute: 400, trends: 0, alerts: 0, alert_feedback: 0 });
+  it('defaults to 30 days of posts, 400 of minute aggregates, detections, feedback and erasure requests forever', () => {
+    expect(loadConfig({ env: {} }).clickhouse.retention).toEqual({ posts: 30, hashtag_minute: 400, watch_minute: 400, trends: 0, alerts: 0, alert_feedback: 0, erasure_requests: 0 });
     expect(Object.keys(loadConfig({ env: {} }).clickhouse.retention).sort()).toEqual(tableDefs().map((t) => t.name).sort());
   });
 
