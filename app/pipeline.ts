@@ -166,7 +166,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     if (o.roles.includes('process') || o.roles.includes('stage-b')) stages.add('stage-b');
     if (stages.size) {
       const stageA = new StageA({ topics, latenessMs: config.processor.latenessMs, postsPartitions, countsPartitions, matcher: currentMatcher, metrics, log: log.child({ component: 'stage-a' }) });
-      const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, partitions: countsPartitions, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
+      const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, maxTagsPerMinute: config.processor.maxTagsPerMinute, partitions: countsPartitions, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
         if (!stages.has(id)) continue;
         run(new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
