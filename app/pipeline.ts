@@ -170,7 +170,9 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
         if (!stages.has(id)) continue;
         run(new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
-          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100, idleMs: config.processor.idleMs } : { changelog: topics.changelog }) }));
+          // Stage A fetches 1 MiB per partition, half of stage B's: each post it reads leaves as two records (posts-enriched
+          // and its partials), held until the transaction commits, so this keeps its bytes in flight where 2 MiB had them.
+          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100, maxBytesPerPartition: 1 << 20, idleMs: config.processor.idleMs } : { changelog: topics.changelog }) }));
       }
     }
     await Promise.all(starting);

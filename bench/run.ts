@@ -391,6 +391,8 @@ async function distinctTags(brokers: string, chUrl: string, env: (p: string, db:
   const peak = families.map(() => [0, 0]);
   const sample = (w: Worker, i: number) => families.forEach((f, k) => void scrape(w, f).then((b) => { peak[k]![i] = Math.max(peak[k]![i]!, b / 2 ** 20); }).catch(() => {}));
   const t = setInterval(() => ws.forEach(sample), 500);
+  // A worker that dies (out of memory) fails the phase with its last words instead of waiting out the timeout.
+  for (const w of ws) void w.exited.then((code) => { if (!w.killed) say(`${w.kind} exited with ${code} during the phase: ${w.stderr.join('').slice(-3000)}`); });
   await until(() => scrape(ws[0]!, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
   await settled(() => scrape(ws[1]!, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
   const buckets = await scrape(ws[1]!, 'trendstream_window_open_buckets');
