@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_LATENESS_MS } from '../processors/detect.js';
+import { DEFAULT_MAX_TAGS } from '../processors/windows.js';
 import { ClickHouseConfigSchema, DEFAULT_CHDB_PATH } from '../lib/clickhouse/client.js';
 import { KafkaConfigSchema } from '../lib/kafka/client.js';
 import { JetstreamOptionsSchema } from '../ingest/jetstream.js';
@@ -35,6 +36,7 @@ export const ConfigSchema = z.object({
   }).prefault({}),
   processor: z.object({
     latenessMs: z.number().int().min(0).max(10 * 60_000).default(DEFAULT_LATENESS_MS).describe('Allowed lateness: how far behind stream time a post may arrive and still count (60 s decides what 120 s does on 2 minutes of disorder, README Detection)'),
+    maxTagsPerMinute: z.number().int().min(1).default(DEFAULT_MAX_TAGS).describe('Distinct hashtags stage B holds per open minute and partition; the others count together under the overflow hashtag "" (env TRENDSTREAM_MAX_TAGS_PER_MINUTE; README, Limits)'),
     idleMs: z.number().int().min(0).max(60 * 60_000).default(15_000).describe('A posts partition caught up and without input this long stops holding the watermark back until its next post; 0 waits for every partition (env TRENDSTREAM_IDLE_MS)'),
   }).strict().prefault({}),
   sink: z.object({
@@ -133,6 +135,7 @@ export function fromEnv(env: NodeJS.ProcessEnv = process.env): ConfigInput {
   if (env.TRENDSTREAM_JETSTREAM_URL) set('ingest', 'jetstream', { url: env.TRENDSTREAM_JETSTREAM_URL, ...(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS ? { wantedDids: list(env.TRENDSTREAM_JETSTREAM_WANTED_DIDS) } : {}) });
   set('processor', 'latenessMs', int(env.TRENDSTREAM_LATENESS_MS));
   set('processor', 'idleMs', int(env.TRENDSTREAM_IDLE_MS));
+  set('processor', 'maxTagsPerMinute', int(env.TRENDSTREAM_MAX_TAGS_PER_MINUTE));
   set('api', 'readTokens', list(env.TRENDSTREAM_API_READ_TOKENS));
   set('api', 'adminTokens', list(env.TRENDSTREAM_API_ADMIN_TOKENS));
   set('api', 'watchesFile', env.TRENDSTREAM_WATCHES_FILE || undefined);

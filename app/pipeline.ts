@@ -166,11 +166,13 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     if (o.roles.includes('process') || o.roles.includes('stage-b')) stages.add('stage-b');
     if (stages.size) {
       const stageA = new StageA({ topics, latenessMs: config.processor.latenessMs, postsPartitions, countsPartitions, matcher: currentMatcher, metrics, log: log.child({ component: 'stage-a' }) });
-      const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, partitions: countsPartitions, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
+      const stageB = new StageB({ topics, latenessMs: config.processor.latenessMs, maxTagsPerMinute: config.processor.maxTagsPerMinute, partitions: countsPartitions, watches: () => currentWatches(), metrics, log: log.child({ component: 'stage-b' }) });
       for (const [id, topic, handler] of [['stage-a', topics.posts, stageA], ['stage-b', topics.counts, stageB]] as const) {
         if (!stages.has(id)) continue;
         run(new TransactionalWorker(kafka, { id, groupId: `${group}-${id}`, topic, handler, metrics, log: log.child({ component: id }),
-          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100, idleMs: config.processor.idleMs } : { changelog: topics.changelog }) }));
+          // Stage A fetches 1 MiB per partition, half of stage B's: each post it reads leaves as two records (posts-enriched
+          // and its partials), held until the transaction commits, so this keeps its bytes in flight where 2 MiB had them.
+          ...(id === 'stage-a' ? { minBytes: 256 << 10, maxWaitMs: 100, maxBytesPerPartition: 1 << 20, idleMs: config.processor.idleMs } : { changelog: topics.changelog }) }));
       }
     }
     await Promise.all(starting);

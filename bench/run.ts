@@ -386,15 +386,20 @@ async function distinctTags(brokers: string, chUrl: string, env: (p: string, db:
   await ingest.close();
   // The stages as separate workers (as scaled out), so each stage's peak RSS is its own.
   const ws = [await startWorker('stage-a', env('tail.', 'bench_tail'), wfile, nodeArgs('distinct', 'stage-a')), await startWorker('stage-b', env('tail.', 'bench_tail'), wfile, nodeArgs('distinct', 'stage-b'))];
-  const peak = [0, 0];
-  const t = setInterval(() => ws.forEach((w, i) => void scrape(w, 'trendstream_process_resident_memory_bytes').then((b) => { peak[i] = Math.max(peak[i]!, b / 2 ** 20); }).catch(() => {})), 500);
+  // Peak RSS, and beside it the peaks of V8's used heap and of memory outside it (Buffers), to tell live state from lazy collection.
+  const families = ['trendstream_process_resident_memory_bytes', 'trendstream_nodejs_heap_size_used_bytes', 'trendstream_nodejs_external_memory_bytes'];
+  const peak = families.map(() => [0, 0]);
+  const sample = (w: Worker, i: number) => families.forEach((f, k) => void scrape(w, f).then((b) => { peak[k]![i] = Math.max(peak[k]![i]!, b / 2 ** 20); }).catch(() => {}));
+  const t = setInterval(() => ws.forEach(sample), 500);
+  // A worker that dies (out of memory) fails the phase with its last words instead of waiting out the timeout.
+  for (const w of ws) void w.exited.then((code) => { if (!w.killed) say(`${w.kind} exited with ${code} during the phase: ${w.stderr.join('').slice(-3000)}`); });
   await until(() => scrape(ws[0]!, 'trendstream_component_received_events_total', 'component_id="stage-a"'), (v) => v >= n, 900_000, 500);
   await settled(() => scrape(ws[1]!, 'trendstream_component_received_events_total', 'component_id="stage-b"'));
   const buckets = await scrape(ws[1]!, 'trendstream_window_open_buckets');
   const tracked = await scrape(ws[1]!, 'trendstream_trend_tracked_tags');
   clearInterval(t);
   await Promise.all(ws.map((w) => stopWorker(w)));
-  return { distinct_hashtags: n, distinct_hashtags_event_minutes: 60, distinct_hashtags_peak_rss_mib: { stage_a: Math.round(peak[0]!), stage_b: Math.round(peak[1]!) },
+  return { distinct_hashtags: n, distinct_hashtags_event_minutes: 60, ...Object.fromEntries(['rss', 'heap_used', 'external'].map((what, k) => [`distinct_hashtags_peak_${what}_mib`, { stage_a: Math.round(peak[k]![0]!), stage_b: Math.round(peak[k]![1]!) }])),
     distinct_hashtags_open_buckets_at_end: buckets, distinct_hashtags_tracked_at_end: tracked };
 }
 

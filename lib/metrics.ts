@@ -16,6 +16,7 @@ export class Metrics {
   readonly batchSeconds: Histogram<'component_kind' | 'component_id'>;
   readonly transactionSeconds: Histogram<'component_id'>;
   readonly openBuckets: Gauge<'component_id'>;
+  readonly windowOverflow: Counter<'component_id'>;
   readonly trackedTags: Gauge<'component_id'>;
   readonly retentionDroppedPartitions: Counter<'table'>;
   readonly retentionLastSuccess: Gauge;
@@ -37,6 +38,7 @@ export class Metrics {
     this.batchSeconds = new Histogram({ name: 'trendstream_component_batch_duration_seconds', help: 'Time to process or write one batch', labelNames: labels, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
     this.transactionSeconds = new Histogram({ name: 'trendstream_transaction_duration_seconds', help: 'Time of one Kafka transaction of a processor, from its first request to the commit acknowledged', labelNames: ['component_id'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
     this.openBuckets = new Gauge({ name: 'trendstream_window_open_buckets', help: '(key, minute) buckets held open in stage B', labelNames: ['component_id'], registers: [registry] });
+    this.windowOverflow = new Counter({ name: 'trendstream_window_overflow_posts_total', help: 'Hashtag counts (one per post and tag) of decided minutes that held processor.maxTagsPerMinute other tags: counted under the minute\'s overflow key (hashtag "") instead of their own', labelNames: ['component_id'], registers: [registry] });
     this.trackedTags = new Gauge({ name: 'trendstream_trend_tracked_tags', help: 'Hashtags with detailed trend state in stage B (bounded by the capacity)', labelNames: ['component_id'], registers: [registry] });
     this.retentionDroppedPartitions = new Counter({ name: 'trendstream_retention_dropped_partitions_total', help: 'Expired partitions dropped by retention (servers without TTL)', labelNames: ['table'], registers: [registry] });
     this.retentionLastSuccess = new Gauge({ name: 'trendstream_retention_last_success_timestamp_seconds', help: 'When retention last completed a run (Unix seconds)', registers: [registry] });

@@ -18,6 +18,8 @@ export const DEFAULT_LATENESS_MS = 60_000;
 
 export interface DetectOptions {
   latenessMs: number;
+  /** Hashtag keys per open minute (MinuteWindows); the live pipeline's processor.maxTagsPerMinute. */
+  maxTagsPerMinute?: number;
   watches: Watch[];
   trends?: Partial<TrendConfig>;
   firestorm?: Partial<FirestormConfig>;
@@ -64,7 +66,7 @@ export class Detection {
 
   constructor(o: DetectOptions) {
     this.intake = new PostIntake(o.latenessMs, new WatchMatcher(o.watches));
-    this.windows = new MinuteWindows(o.latenessMs);
+    this.windows = new MinuteWindows(o.latenessMs, o.maxTagsPerMinute);
     this.detectors = new Detectors(o, () => o.watches);
   }
 

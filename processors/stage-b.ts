@@ -15,7 +15,7 @@ import { Detectors, type DetectOptions } from './detect.js';
 import { encodeEvent } from '../schemas/events-codec.js';
 import type { Watch } from '../schemas/watches.js';
 import { DEFAULT_TRENDS } from './velocity.js';
-import { MinuteWindows, type WindowsSnapshot } from './windows.js';
+import { MinuteWindows, OVERFLOW_KEY, type WindowsSnapshot } from './windows.js';
 import { decodeSnapshot, encodeSnapshot, SnapshotVersionError } from './snapshot.js';
 import type { DetectorsSnapshot } from './detect.js';
 import type { Checkpoint } from '../lib/kafka/changelog.js';
@@ -25,6 +25,8 @@ import { ALL_KEY } from '../schemas/counts.js';
 export interface StageBOptions {
   topics: Topics;
   latenessMs: number;
+  /** Hashtag keys per open minute and partition (MinuteWindows); default DEFAULT_MAX_TAGS. */
+  maxTagsPerMinute?: number;
   /** The current watch list, read every minute (changes apply without a restart). */
   watches: () => readonly Watch[];
   detect?: Pick<DetectOptions, 'trends' | 'firestorm'>;
@@ -82,7 +84,7 @@ export class StageB implements PartitionHandler {
     if (metadata !== null && checkpoint) {
       try {
         const s = decodeSnapshot<StageBState>(checkpoint.state);
-        this.parts.set(partition, { ...fresh, windows: MinuteWindows.fromSnapshot(s.windows, this.o.latenessMs), detectors: Detectors.fromSnapshot(s.detectors, detect, this.o.watches) });
+        this.parts.set(partition, { ...fresh, windows: MinuteWindows.fromSnapshot(s.windows, this.o.latenessMs, this.o.maxTagsPerMinute), detectors: Detectors.fromSnapshot(s.detectors, detect, this.o.watches) });
         this.o.log.info({ partition, from: checkpoint.offset, bytes: checkpoint.state.length }, 'stage B partition assigned: state restored from its snapshot, replaying the input after it');
         return { replayFrom: checkpoint.offset };
       } catch (e) {
@@ -91,7 +93,7 @@ export class StageB implements PartitionHandler {
         this.o.log.warn({ err: e, partition, reason }, 'snapshot not usable: rebuilding the partition by replay from its start');
       }
     }
-    this.parts.set(partition, { ...fresh, windows: new MinuteWindows(this.o.latenessMs), detectors: new Detectors(detect, this.o.watches) });
+    this.parts.set(partition, { ...fresh, windows: new MinuteWindows(this.o.latenessMs, this.o.maxTagsPerMinute), detectors: new Detectors(detect, this.o.watches) });
     this.o.log.info({ partition, replay: metadata !== null }, 'stage B partition assigned');
     // Committed before, without a usable snapshot: rebuild windows and detector state from the partition's start.
     return metadata !== null ? { replayFrom: '0' } : {};
@@ -136,6 +138,7 @@ export class StageB implements PartitionHandler {
     const alerts: Message[] = [];
     const lateBefore = w.latePosts;
     let bad = 0;
+    let overflow = 0;
     for (const m of messages) {
       if (!m.value) continue;
       let r: CountsRecord;
@@ -146,7 +149,10 @@ export class StageB implements PartitionHandler {
         st.minutes++;
         const events = detectors.onDecision(d);
         if (!emit) continue;
-        for (const a of d.aggregates) if (a.key !== ALL_KEY) minutes.push({ key: a.key, value: encodeCounts({ partial: a }) });
+        for (const a of d.aggregates) {
+          if (a.key === OVERFLOW_KEY) overflow += a.posts;
+          if (a.key !== ALL_KEY) minutes.push({ key: a.key, value: encodeCounts({ partial: a }) });
+        }
         for (const e of events) {
           if (e.type === 'trend') trends.push({ key: e.hashtag, value: encodeEvent(e) });
           else alerts.push({ key: e.watch, value: encodeEvent(e) });
@@ -156,6 +162,7 @@ export class StageB implements PartitionHandler {
     if (emit) {
       const labels = { component_kind: 'transform', component_id: this.id };
       if (w.latePosts > lateBefore) this.o.metrics.discarded.inc({ ...labels, reason: 'late' }, w.latePosts - lateBefore);
+      if (overflow) this.o.metrics.windowOverflow.inc({ component_id: this.id }, overflow);
       if (bad) this.o.metrics.errors.inc({ ...labels, error_type: 'decode', stage: 'receiving' }, bad);
       this.o.metrics.watermark.set({ component_id: `${this.id}-${partition}` }, Math.max(0, w.watermark() / 1000));
       this.o.metrics.openBuckets.set({ component_id: `${this.id}-${partition}` }, w.openBuckets);

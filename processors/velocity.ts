@@ -9,7 +9,7 @@ import { isoSeconds, round, type TrendEvent } from '../schemas/events.js';
 import { poissonLog10Tail } from './poisson.js';
 import { authenticity, distinctAuthors } from './signals.js';
 import { MINUTE } from './stream-time.js';
-import type { MinuteDecision } from './windows.js';
+import { type MinuteDecision, OVERFLOW_KEY } from './windows.js';
 import { ALL_KEY, type Aggregate } from '../schemas/counts.js';
 import { bytesOut, f32In, f64In, i32In, minutesIn, minutesOut, type MinuteEntrySnap } from './snapshot.js';
 
@@ -225,7 +225,7 @@ export class TrendDetector {
     this.prior.tick();
     const seen = new Set<string>();
     for (const a of d.aggregates) {
-      if (!a.key.startsWith('t:')) continue;
+      if (!a.key.startsWith('t:') || a.key === OVERFLOW_KEY) continue;
       const tag = a.key.slice(2);
       seen.add(tag);
       if (total > 0) this.prior.add(tag, a.authors.estimate() / total);

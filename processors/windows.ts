@@ -2,8 +2,12 @@
 // tracks the watermark as the minimum of the upstream sources' stream times minus the
 // allowed lateness, and decides each minute, in order, once the watermark has passed it.
 // Pure: the live stage B and `detect` drive it the same way and get the same decisions.
+// A minute holds at most `maxTags` hashtag keys (issue 20: distinct keys come from outside):
+// the ones kept are those with the smallest (hash, key), whatever order partials arrive in,
+// and every other hashtag's counts merge into the minute's OVERFLOW_KEY, so totals still add up.
 import { MINUTE } from './stream-time.js';
-import { type Aggregate, emptyAggregate, mergeInto } from '../schemas/counts.js';
+import { type Aggregate, emptyAggregate, mergeInto, tagKey } from '../schemas/counts.js';
+import { hash32 } from '../schemas/sketch.js';
 import { aggIn, aggOut, numIn, numOut } from './snapshot.js';
 
 export interface WindowsSnapshot {
@@ -22,8 +26,78 @@ export interface MinuteDecision {
   aggregates: Aggregate[];
 }
 
+/** The hashtags beyond a minute's bound, counted as one (an empty tag, which no post can carry). */
+export const OVERFLOW_KEY = tagKey('');
+/**
+ * Default bound on hashtag keys per open minute and stage B partition: far above real traffic
+ * (the bench's 1,000,000 distinct tags an hour are about 17,000 a minute over all partitions).
+ */
+export const DEFAULT_MAX_TAGS = 50_000;
+
+/** A tag key's rank for the bound: smaller ranks are kept. Total order, independent of arrival. */
+interface Ranked { hash: number; key: string }
+const above = (a: Ranked, b: Ranked): boolean => a.hash > b.hash || (a.hash === b.hash && a.key > b.key);
+
+/** One open minute: its aggregates by key, and its tag keys in a max-heap by rank (the first to give way on top). */
+class Minute {
+  readonly aggs = new Map<string, Aggregate>();
+  private readonly heap: Ranked[] = [];
+
+  constructor(readonly minute: number) {}
+
+  /** Merges `p` under its key, or under OVERFLOW_KEY when `max` tags of smaller rank hold the minute. */
+  add(p: Aggregate, max: number): void {
+    const cur = this.aggs.get(p.key);
+    if (cur) { mergeInto(cur, p); return; }
+    let key = p.key;
+    if (key.startsWith('t:') && key !== OVERFLOW_KEY) {
+      const r = { hash: hash32(key), key };
+      if (this.heap.length < max) this.push(r);
+      else if (max > 0 && above(this.heap[0]!, r)) {
+        const out = this.heap[0]!;
+        this.heap[0] = r;
+        this.down();
+        this.into(OVERFLOW_KEY, this.aggs.get(out.key)!);
+        this.aggs.delete(out.key);
+      } else key = OVERFLOW_KEY;
+    }
+    this.into(key, p);
+  }
+
+  private into(key: string, p: Aggregate): void {
+    let a = this.aggs.get(key);
+    if (!a) { a = emptyAggregate(key, this.minute); this.aggs.set(key, a); }
+    mergeInto(a, p);
+  }
+
+  private push(r: Ranked): void {
+    const h = this.heap;
+    let i = h.push(r) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!above(r, h[up]!)) break;
+      h[i] = h[up]!; i = up;
+    }
+    h[i] = r;
+  }
+
+  private down(): void {
+    const h = this.heap;
+    const r = h[0]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= h.length) break;
+      if (c + 1 < h.length && above(h[c + 1]!, h[c]!)) c++;
+      if (!above(h[c]!, r)) break;
+      h[i] = h[c]!; i = c;
+    }
+    h[i] = r;
+  }
+}
+
 export class MinuteWindows {
-  private readonly open = new Map<number, Map<string, Aggregate>>();
+  private readonly open = new Map<number, Minute>();
   private readonly sources = new Map<number, number>();
   private expected = 1;
   /** Minutes before this (epoch ms, a minute boundary) are decided; −Infinity before the first. */
@@ -31,16 +105,15 @@ export class MinuteWindows {
   /** Partials that arrived after their minute was decided (counted, then dropped). */
   latePosts = 0;
 
-  constructor(readonly latenessMs: number) {}
+  /** `maxTags`: hashtag keys held per open minute (the rest count under OVERFLOW_KEY). */
+  constructor(readonly latenessMs: number, readonly maxTags = DEFAULT_MAX_TAGS) {}
 
   /** Merges a partial into its minute; returns false (and counts it) when that minute is already decided. */
   add(p: Aggregate): boolean {
     if (p.minute < this.decidedUpTo) { this.latePosts += p.posts; return false; }
     let m = this.open.get(p.minute);
-    if (!m) { m = new Map(); this.open.set(p.minute, m); }
-    const cur = m.get(p.key);
-    if (cur) mergeInto(cur, p);
-    else { const a = emptyAggregate(p.key, p.minute); mergeInto(a, p); m.set(p.key, a); }
+    if (!m) { m = new Minute(p.minute); this.open.set(p.minute, m); }
+    m.add(p, this.maxTags);
     return true;
   }
 
@@ -72,7 +145,7 @@ export class MinuteWindows {
     }
     while (next + MINUTE <= w) {
       const m = this.open.get(next);
-      const aggregates = m ? [...m.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : [];
+      const aggregates = m ? [...m.aggs.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : [];
       this.open.delete(next);
       out.push({ minute: next, decidedAt: next + MINUTE + this.latenessMs, aggregates });
       next += MINUTE;
@@ -84,15 +157,15 @@ export class MinuteWindows {
   /** Every field, explicitly (open minutes and keys in insertion order): see processors/snapshot.ts. */
   snapshot(): WindowsSnapshot {
     return {
-      open: [...this.open].map(([minute, m]) => [minute, [...m.values()].map(aggOut)]),
+      open: [...this.open].map(([minute, m]) => [minute, [...m.aggs.values()].map(aggOut)]),
       sources: [...this.sources].map(([src, t]) => [src, numOut(t)]),
       expected: this.expected, decidedUpTo: numOut(this.decidedUpTo), latePosts: this.latePosts,
     };
   }
 
-  static fromSnapshot(s: WindowsSnapshot, latenessMs: number): MinuteWindows {
-    const w = new MinuteWindows(latenessMs);
-    for (const [minute, aggs] of s.open) w.open.set(minute, new Map(aggs.map((x) => { const a = aggIn(x); return [a.key, a]; })));
+  static fromSnapshot(s: WindowsSnapshot, latenessMs: number, maxTags = DEFAULT_MAX_TAGS): MinuteWindows {
+    const w = new MinuteWindows(latenessMs, maxTags);
+    for (const [, aggs] of s.open) for (const x of aggs) w.add(aggIn(x));
     for (const [src, t] of s.sources) w.sources.set(src, numIn(t));
     w.expected = s.expected;
     w.decidedUpTo = numIn(s.decidedUpTo);
@@ -101,5 +174,5 @@ export class MinuteWindows {
   }
 
   /** Number of open (key, minute) buckets: for the memory gauge. */
-  get openBuckets(): number { let n = 0; for (const m of this.open.values()) n += m.size; return n; }
+  get openBuckets(): number { let n = 0; for (const m of this.open.values()) n += m.aggs.size; return n; }
 }
