@@ -5,8 +5,13 @@
 //
 // Hashtags, mentions and URLs carry no language evidence and are ignored by `detectLanguage`.
 
-import { eld } from 'eld/small';
 import { fold } from '../../schemas/normalise.js';
+import { eldSource, loadEldTable, type EldData } from './eld-table.js';
+
+// ELD's detector (eld/small's code) over the table of eld-table.ts, built on first use.
+interface Eld { detect(text: string): { language: string; isReliable(): boolean } }
+const { createEld } = (await import(eldSource('languageDetector.js'))) as { createEld(): { instance: Eld; loadData(d: EldData): string } };
+let eld: Eld | null = null;
 
 export const LANGS = ['de', 'en', 'fr', 'es', 'it', 'nl'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -784,6 +789,11 @@ function fallback(tk: TokenBuffer): string {
     const id = tk.id[i]!;
     if ((tk.flags[i]! & T_HASHTAG) !== 0 || id < 0) continue;
     text = text === '' ? keys[id]! : `${text} ${keys[id]!}`;
+  }
+  if (eld === null) {
+    const e = createEld();
+    e.loadData(loadEldTable());
+    eld = e.instance;
   }
   const r = eld.detect(text);
   return r.language !== '' && r.isReliable() ? r.language : 'und';
