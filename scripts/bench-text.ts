@@ -3,7 +3,8 @@
 // `analyseText` per post against the version of processors/text at a git revision (default
 // HEAD), both in this process on the same posts, alternating rounds, in CPU time. With `--cli N`
 // it then runs the whole `trendstream analyze` over the file N times at `rev` and now,
-// alternating, timing each process (wall and CPU, start-up included), and checks that the two
+// alternating, timing each process (wall and CPU, start-up included, and the CPU the command
+// reports for itself without start-up), and checks that the two
 // output files are identical byte for byte.
 //
 //   npx tsx scripts/bench-text.ts [--posts 100000] [--file /tmp/tweets.ndjson] [--rev HEAD] [--rounds 5] [--cli 3]
@@ -87,7 +88,9 @@ console.log(`ratio current / ${rev}: ${(total.current! / total[rev]!).toFixed(3)
 // The whole command, as a user runs it: the shell's `times` gives the child's user and system CPU.
 if (cliRuns > 0) {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const runs: Record<string, { wall: number[]; cpu: number[] }> = { [rev]: { wall: [], cpu: [] }, current: { wall: [], cpu: [] } };
+  // cpu: the whole process (start-up included); work: the CPU the command itself reports on
+  // stderr, from its first input chunk to its last line written (start-up excluded).
+  const runs: Record<string, { wall: number[]; cpu: number[]; work: number[] }> = { [rev]: { wall: [], cpu: [], work: [] }, current: { wall: [], cpu: [], work: [] } };
   const out = (name: string) => path.join(dir, `out-${name === rev ? 'rev' : 'current'}.ndjson`);
   // One untimed run of each on an empty file first, so that tsx's transform cache is warm for both.
   writeFileSync(path.join(dir, 'empty.ndjson'), '');
@@ -95,19 +98,22 @@ if (cliRuns > 0) {
   for (let k = 0; k < cliRuns; k++) {
     for (const [name, root] of [[rev, dir], ['current', ROOT]] as const) {
       const t0 = performance.now();
-      const r = execFileSync('sh', ['-c', 'node bin/trendstream.mjs analyze --input "$0" --output "$1" 2>/dev/null; times', file, out(name)], { cwd: root, encoding: 'utf8' });
+      const r = execFileSync('sh', ['-c', 'node bin/trendstream.mjs analyze --input "$0" --output "$1" 2>&1; times', file, out(name)], { cwd: root, encoding: 'utf8' });
+      const w = /([\d.]+) s of CPU/.exec(r);
+      if (!w) throw new Error(`no CPU figure from analyze in: ${r}`);
+      runs[name]!.work.push(Number(w[1]));
       const wall = (performance.now() - t0) / 1000;
       const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.trim());
       if (!m) throw new Error(`no CPU times in: ${r}`);
       const cpu = Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
       runs[name]!.wall.push(wall);
       runs[name]!.cpu.push(cpu);
-      console.log(`analyze ${name.padEnd(8)} run ${k + 1}: ${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU → ${Math.round(N / wall)} posts/s wall, ${Math.round(N / cpu)} posts/s per core`);
+      console.log(`analyze ${name.padEnd(8)} run ${k + 1}: ${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU → ${Math.round(N / wall)} posts/s wall, ${Math.round(N / cpu)} posts/s per core; without start-up ${w[1]} s CPU → ${Math.round(N / Number(w[1]))} posts/s per core`);
     }
   }
   for (const name of [rev, 'current']) {
-    const w = median(runs[name]!.wall), c = median(runs[name]!.cpu);
-    console.log(`analyze ${name.padEnd(8)} median of ${cliRuns}: ${w.toFixed(2)} s wall (${Math.round(N / w)} posts/s), ${c.toFixed(2)} s CPU (${Math.round(N / c)} posts/s per core)`);
+    const w = median(runs[name]!.wall), c = median(runs[name]!.cpu), p = median(runs[name]!.work);
+    console.log(`analyze ${name.padEnd(8)} median of ${cliRuns}: ${w.toFixed(2)} s wall (${Math.round(N / w)} posts/s), ${c.toFixed(2)} s CPU (${Math.round(N / c)} posts/s per core); without start-up ${p.toFixed(2)} s CPU (${Math.round(N / p)} posts/s per core)`);
   }
   const a = readFileSync(out(rev)), b = readFileSync(out('current'));
   if (a.equals(b)) console.log(`outputs identical: ${a.length} bytes, ${N} lines`);
