@@ -46,11 +46,15 @@ export async function runAnalyze(o: { input: string; output: string }): Promise<
   const stats: AnalyzeStats = { lines: 0, analysed: 0, bad: 0, seconds: 0, cpuSeconds: 0 };
   let t0 = 0;
   let c0 = process.cpuUsage();
-  let buf = '';
+  // Output lines are collected and joined once per chunk (one flat string, where `+=` per line
+  // built a rope that writing had to flatten).
+  let lines: string[] = [];
+  let chars = 0;
   const flush = async () => {
-    if (buf === '') return;
-    const ok = out.write(buf);
-    buf = '';
+    if (lines.length === 0) return;
+    const ok = out.write(`${lines.join('\n')}\n`);
+    lines = [];
+    chars = 0;
     if (!ok) await once(out, 'drain');
   };
   const line = (text: string) => {
@@ -58,7 +62,9 @@ export async function runAnalyze(o: { input: string; output: string }): Promise<
     const l = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (l.trim() === '') return;
     try {
-      buf += analyzeLine(l) + '\n';
+      const o = analyzeLine(l);
+      lines.push(o);
+      chars += o.length + 1;
       stats.analysed++;
     } catch (e) {
       stats.bad++;
@@ -77,7 +83,7 @@ export async function runAnalyze(o: { input: string; output: string }): Promise<
       start = nl + 1;
     }
     rest = s.slice(start);
-    if (buf.length >= CHUNK) await flush();
+    if (chars >= CHUNK) await flush();
   }
   if (rest !== '') line(rest);
   await flush();

@@ -5,8 +5,13 @@
 //
 // Hashtags, mentions and URLs carry no language evidence and are ignored by `detectLanguage`.
 
-import { eld } from 'eld/small';
 import { fold } from '../../schemas/normalise.js';
+import { eldSource, loadEldTable, type EldData } from './eld-table.js';
+
+// ELD's detector (eld/small's code) over the table of eld-table.ts, built on first use.
+interface Eld { detect(text: string): { language: string; isReliable(): boolean } }
+const { createEld } = (await import(eldSource('languageDetector.js'))) as { createEld(): { instance: Eld; loadData(d: EldData): string } };
+let eld: Eld | null = null;
 
 export const LANGS = ['de', 'en', 'fr', 'es', 'it', 'nl'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -26,7 +31,7 @@ const DE = 0, EN = 1, FR = 2, ES = 3, IT = 4, NLD = 5;
 // at most 2^17 words stored that is below 2^-47 (~7e-15) per lookup.
 
 const MAX_WORDS = 1 << 16; // the table is emptied (between posts) once it holds this many words
-const SLOT_BITS = 18; // >= 4 slots per word until MAX_WORDS: short probe sequences
+const SLOT_BITS = 17; // >= 2 slots per word until MAX_WORDS: short probe sequences, and a table (2 MB) that stays in cache better
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 /** Word ids are always below this bound (a single huge text may exceed MAX_WORDS, not this). */
 export const MAX_WORD_IDS = 1 << 17;
@@ -143,6 +148,32 @@ function foldSpan(text: string, start: number, end: number): string {
 function lookupHashed(text: string, start: number, end: number, h1: number, h2: number, len: number): number {
   const r = find(h1, h2, len);
   return r >= 0 ? r : insertWord(foldSpan(text, start, end), h1, h2, -1 - r);
+}
+
+/**
+ * Id of fold(text[start, end)) for a span of word characters (a hashtag or one of its parts):
+ * hashed in place when they are ASCII or Latin-1 letters, digits and '_', where `fold` is the
+ * lower-casing of FOLD plus ß → ss; through `fold()` otherwise.
+ */
+function internSpan(text: string, start: number, end: number): number {
+  let h1 = H1_SEED, h2 = H2_SEED, n = 0;
+  for (let j = start; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 256 || (LATIN[c] === 0 && c !== 95)) return internWord(fold(text.slice(start, end)));
+    let u = FOLD[c]!;
+    if (c === 0xdf) { // ß → ss
+      h1 = Math.imul(h1 ^ 115, 0x01000193);
+      h2 = Math.imul(h2 ^ 115, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+      n++;
+      u = 115;
+    }
+    h1 = Math.imul(h1 ^ u, 0x01000193);
+    h2 = Math.imul(h2 ^ u, 0x5bd1e995);
+    h2 ^= h2 >>> 13;
+    n++;
+  }
+  return lookupHashed(text, start, end, h1, h2, n);
 }
 
 /** Id of text[start, end) via `fold()` (any script). */
@@ -380,7 +411,7 @@ function scanHashtag(text: string, start: number): number {
     } else break;
   }
   if (letters === 0) return j;
-  push(internWord(fold(text.slice(start, j))), T_HASHTAG | T_HASHWHOLE | T_BREAK);
+  push(internSpan(text, start, j), T_HASHTAG | T_HASHWHOLE | T_BREAK);
   // CamelCase / snake_case parts: split at lower→Upper and at '_'.
   let partStart = start;
   let parts = 0;
@@ -392,7 +423,7 @@ function scanHashtag(text: string, start: number): number {
     if (k < j || parts > 0) {
       const s = text.charCodeAt(partStart) === 95 ? partStart + 1 : partStart;
       if (k > s) {
-        push(internWord(fold(text.slice(s, k))), T_HASHTAG | T_HASHPART);
+        push(internSpan(text, s, k), T_HASHTAG | T_HASHPART);
         parts++;
       }
     }
@@ -784,6 +815,11 @@ function fallback(tk: TokenBuffer): string {
     const id = tk.id[i]!;
     if ((tk.flags[i]! & T_HASHTAG) !== 0 || id < 0) continue;
     text = text === '' ? keys[id]! : `${text} ${keys[id]!}`;
+  }
+  if (eld === null) {
+    const e = createEld();
+    e.loadData(loadEldTable());
+    eld = e.instance;
   }
   const r = eld.detect(text);
   return r.language !== '' && r.isReliable() ? r.language : 'und';

@@ -107,12 +107,19 @@ class Model {
   private readonly byId: (Info | undefined)[] = new Array<Info | undefined>(MAX_WORD_IDS).fill(undefined);
   private readonly byIdTag: (Info | undefined)[] = new Array<Info | undefined>(MAX_WORD_IDS).fill(undefined);
   private generation = -1;
+  /**
+   * The first three characters (see `prefix3`) of every lexicon word. A German stem candidate is
+   * a prefix of the word (or of what follows its "ge-"), so a word whose prefix is missing here
+   * has no stemmed reading: most new words are ruled out without slicing a string.
+   */
+  private readonly prefixes = new Set<number>();
 
   /** Learnt toxicity models used for this lexicon (both for the mixed one: the higher score counts). */
   readonly learnt: readonly ToxicityModel[];
 
   constructor(readonly lex: LanguageLexicon, readonly kind: 'de' | 'en' | 'mixed') {
     this.words = lex.words;
+    for (const w of lex.words.keys()) if (w.length >= 3) this.prefixes.add(prefix3(w, 0));
     this.learnt = (kind === 'mixed' ? ['de', 'en'] : [kind]).flatMap((l) => LEARNT.get(l) ?? []);
     const get = (w: string) => this.direct.get(w) ?? { ...EMPTY };
     const set = (w: string, patch: Partial<Info>) => this.direct.set(w, { ...get(w), ...patch });
@@ -214,7 +221,15 @@ class Model {
     return e ? derived(e.s, e.t) : null;
   }
 
+  /** Could `stemDe` find a reading of w.slice(at)? False when it surely cannot. */
+  private mayStemDe(w: string, at: number): boolean {
+    const n = w.length - at;
+    return n >= 3 && (this.prefixes.has(prefix3(w, at))
+      || (n >= 6 && w.charCodeAt(at) === 103 && w.charCodeAt(at + 1) === 101 && this.prefixes.has(prefix3(w, at + 2))));
+  }
+
   private stemDe(w: string): Info | null {
+    if (!this.mayStemDe(w, 0)) return null;
     const n = w.length;
     for (const suf of DE_SUFFIXES) {
       if (n - suf.length >= 3 && w.endsWith(suf)) {
@@ -248,45 +263,43 @@ class Model {
     return null;
   }
 
+  /** The first of the candidates that is a lexicon word. */
+  private tryAll(a: string | null, b: string | null = null, c: string | null = null): Info | null {
+    return this.hit(a) ?? this.hit(b) ?? this.hit(c);
+  }
+
   private stemEn(w: string): Info | null {
     const n = w.length;
-    const tryAll = (...cs: (string | null)[]): Info | null => {
-      for (const c of cs) {
-        const h = this.hit(c);
-        if (h) return h;
-      }
-      return null;
-    };
     if (n < 4) return null;
-    if (w.endsWith('ies') || w.endsWith('ied')) return tryAll(w.slice(0, -3) + 'y', w.slice(0, -1));
-    if (w.endsWith('ily')) return tryAll(w.slice(0, -3) + 'y');
-    if (w.endsWith('iest')) return tryAll(w.slice(0, -4) + 'y');
-    if (w.endsWith('ier')) return tryAll(w.slice(0, -3) + 'y');
+    if (w.endsWith('ies') || w.endsWith('ied')) return this.tryAll(w.slice(0, -3) + 'y', w.slice(0, -1));
+    if (w.endsWith('ily')) return this.tryAll(w.slice(0, -3) + 'y');
+    if (w.endsWith('iest')) return this.tryAll(w.slice(0, -4) + 'y');
+    if (w.endsWith('ier')) return this.tryAll(w.slice(0, -3) + 'y');
     if (w.endsWith('ing')) {
       const b = w.slice(0, -3);
-      return tryAll(b, b + 'e', undouble(b));
+      return this.tryAll(b, b + 'e', undouble(b));
     }
     if (w.endsWith('ed')) {
       const b = w.slice(0, -2);
-      return tryAll(b, w.slice(0, -1), undouble(b));
+      return this.tryAll(b, w.slice(0, -1), undouble(b));
     }
     if (w.endsWith('ly')) {
       const b = w.slice(0, -2);
-      return tryAll(b, w.slice(0, -1) + 'e', b + 'e');
+      return this.tryAll(b, w.slice(0, -1) + 'e', b + 'e');
     }
     if (w.endsWith('est')) {
       const b = w.slice(0, -3);
-      return tryAll(b, b + 'e', undouble(b));
+      return this.tryAll(b, b + 'e', undouble(b));
     }
     if (w.endsWith('er')) {
       const b = w.slice(0, -2);
-      return tryAll(b, b + 'e', undouble(b));
+      return this.tryAll(b, b + 'e', undouble(b));
     }
     if (w.endsWith('es')) {
-      const r = tryAll(w.slice(0, -2), w.slice(0, -1));
+      const r = this.tryAll(w.slice(0, -2), w.slice(0, -1));
       if (r) return r;
     }
-    if (w.endsWith('s') && !w.endsWith('ss')) return tryAll(w.slice(0, -1));
+    if (w.endsWith('s') && !w.endsWith('ss')) return this.tryAll(w.slice(0, -1));
     return null;
   }
 
@@ -308,6 +321,7 @@ class Model {
     // Generic head: the longest strong lexicon word (>= 6 letters) the compound ends with; shorter
     // heads only through the curated stem lists ("Zeitspanne" must not end in "Panne").
     for (let k = 3; k <= n - 6; k++) {
+      if (!this.mayStemDe(w, k)) continue; // no lexicon word, no stem: nothing to find
       const head = w.slice(k);
       const h = this.words.get(head);
       const r = h ? derived(h.s, h.t) : this.stemDe(head);
@@ -334,6 +348,11 @@ class Model {
     }
     return null;
   }
+}
+
+/** Three characters of `w` from `at` as one number (for `Model.prefixes`). */
+function prefix3(w: string, at: number): number {
+  return w.charCodeAt(at) * 4294967296 + w.charCodeAt(at + 1) * 65536 + w.charCodeAt(at + 2);
 }
 
 /** "Unglück", "Misserfolg": a positive head after un-/miss- is negative. */

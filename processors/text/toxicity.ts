@@ -47,11 +47,10 @@ function fmix(h: number): number {
 export function wordFeatures(w: string, mask: number, out: number[]): void {
   out.push(fnv(w, SEED_WORD, 0, w.length) & mask);
   const len = w.length + 2;
-  const at = (k: number) => (k === 0 ? 60 : k === len - 1 ? 62 : w.charCodeAt(k - 1));
   for (let i = 0; i + 3 <= len; i++) {
     let h = SEED_GRAM;
     for (let k = i; k < i + 5 && k < len; k++) {
-      h = Math.imul(h ^ at(k), 0x01000193);
+      h = Math.imul(h ^ (k === 0 ? 60 : k === len - 1 ? 62 : w.charCodeAt(k - 1)), 0x01000193);
       if (k - i >= 2) out.push(fmix(h ^ (k - i + 1)) & mask);
     }
   }
