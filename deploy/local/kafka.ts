@@ -32,6 +32,9 @@ export interface LocalKafka { brokers: string; daemon: Daemon | null; stop(): Pr
  * `config` keys are set for this listener only (`listener.name.<name>.<key>`): ssl.keystore.location,
  * ssl.client.auth, sasl.enabled.mechanisms, plain.sasl.jaas.config, ...
  */
+/** A SCRAM user (SHA-256 and SHA-512) written into the metadata when a fresh node is formatted. */
+export interface ScramUser { name: string; password: string }
+
 export interface ExtraListener { name: string; protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT'; port: number; config?: Record<string, string> }
 
 /** One node of a local cluster: its broker port, data folder and how to kill or restart it. */
@@ -86,7 +89,7 @@ function nodeProps(o: { id: number; port: number; dataDir: string; voters: { id:
 }
 
 /** Formats (first time) and starts one node; resolves once its broker port accepts connections. */
-async function startNode(o: { id: number; port: number; dir: string; voters: { id: number; port: number }[]; clusterId: string | null; heap: 'small' | 'default'; fresh: boolean; coordinatorPartitions?: number | undefined; listeners?: ExtraListener[] | undefined }): Promise<{ daemon: Daemon; clusterId: string }> {
+async function startNode(o: { id: number; port: number; dir: string; voters: { id: number; port: number }[]; clusterId: string | null; heap: 'small' | 'default'; fresh: boolean; coordinatorPartitions?: number | undefined; listeners?: ExtraListener[] | undefined; scramUsers?: ScramUser[] | undefined }): Promise<{ daemon: Daemon; clusterId: string }> {
   await stopStale('kafka', o.dir);
   const libs = kafkaLibs();
   const dataDir = path.join(o.dir, 'data');
@@ -100,7 +103,8 @@ async function startNode(o: { id: number; port: number; dir: string; voters: { i
   let clusterId = o.clusterId;
   if (!existsSync(path.join(dataDir, 'meta.properties'))) {
     clusterId ??= execFileSync('java', ['-cp', cp, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop()!;
-    execFileSync('java', ['-cp', cp, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { stdio: 'ignore' });
+    const scram = (o.scramUsers ?? []).flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]));
+    execFileSync('java', ['-cp', cp, `-Dlog4j2.configurationFile=${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, ...scram], { stdio: 'ignore' });
   }
   const heap = o.heap === 'small' ? ['-Xms128m', '-Xmx448m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] : ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC'];
   const daemon = await startDaemon({
@@ -114,12 +118,12 @@ async function startNode(o: { id: number; port: number; dir: string; voters: { i
  * Starts a broker on `port` (controller on port+1) with its data under the state folder,
  * or reuses one that already serves that port. Topics are never auto-created.
  */
-export async function startKafka(opts: { port?: number; name?: string; fresh?: boolean; listeners?: ExtraListener[] } = {}): Promise<LocalKafka> {
+export async function startKafka(opts: { port?: number; name?: string; fresh?: boolean; listeners?: ExtraListener[]; scramUsers?: ScramUser[] } = {}): Promise<LocalKafka> {
   const port = opts.port ?? 9092;
   const brokers = `127.0.0.1:${port}`;
   const dir = path.join(stateHome(), opts.name ?? `kafka-${port}`);
   if (!opts.fresh && (await portOpen(port))) return { brokers, daemon: null, stop: async () => {} };
-  const { daemon } = await startNode({ id: 1, port, dir, voters: [{ id: 1, port }], clusterId: null, heap: 'default', fresh: !!opts.fresh, listeners: opts.listeners });
+  const { daemon } = await startNode({ id: 1, port, dir, voters: [{ id: 1, port }], clusterId: null, heap: 'default', fresh: !!opts.fresh, listeners: opts.listeners, scramUsers: opts.scramUsers });
   return { brokers, daemon, stop: () => daemon.stop() };
 }
 

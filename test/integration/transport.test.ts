@@ -86,13 +86,17 @@ describe('Kafka transport security (real broker)', () => {
     await new Promise<void>((r) => tokens.listen(port.tokens, '127.0.0.1', r));
     broker = await startKafka({
       port: base, name: `test-kafka-transport-${base}`, fresh: true,
+      // SCRAM users live in the cluster metadata: written when the node is formatted.
+      scramUsers: [{ name: 'bob', password: 'bob-secret' }],
       listeners: [
         { name: 'SSL', protocol: 'SSL', port: port.ssl, config: ks },
         { name: 'MTLS', protocol: 'SSL', port: port.mtls, config: { ...ks, 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': tls.ca, 'ssl.client.auth': 'required' } },
         {
           name: 'SASL_SSL', protocol: 'SASL_SSL', port: port.saslSsl, config: {
-            ...ks, 'sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER',
+            ...ks, 'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
             'plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
+            'scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+            'scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
             // No JWKS configured: Kafka validates with its unsecured validator (unsigned JWTs, sub and exp checked).
             'oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";',
           },
@@ -128,6 +132,13 @@ describe('Kafka transport security (real broker)', () => {
     const plain = (password: string) => cfg(port.saslSsl, { KAFKA_SSL: '1', KAFKA_SSL_CA_FILE: tls.ca, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: password });
     expect(await roundTrip(createKafka(plain('alice-secret'), log))).toMatch(/^hello over /);
     expect(await connectError(plain('wrong'))).toMatch(/Authentication failed|invalid username or password/i);
+  });
+
+  it('authenticates with SCRAM-SHA-256 and SCRAM-SHA-512 over SASL_SSL', async () => {
+    for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
+      const c = cfg(port.saslSsl, { KAFKA_SSL: '1', KAFKA_SSL_CA_FILE: tls.ca, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'bob-secret' });
+      expect(await roundTrip(createKafka(c, log))).toMatch(/^hello over /);
+    }
   });
 
   it('authenticates with OAUTHBEARER tokens from a client-credentials endpoint, one token for every connection', async () => {
