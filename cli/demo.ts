@@ -64,7 +64,7 @@ async function topHashtags(config: Config, pipeline: Pipeline): Promise<string[]
   const rows = await query<{ hashtag: string; posts: string; authors: string }>(pipeline,
     `SELECT hashtag, sum(posts) AS posts, max(authors) AS authors
      FROM ${db}.hashtag_minute FINAL
-     WHERE minute > (SELECT max(minute) FROM ${db}.hashtag_minute) - 15 * 60
+     WHERE minute > (SELECT max(minute) FROM ${db}.hashtag_minute) - 15 * 60 AND hashtag != ''
      GROUP BY hashtag ORDER BY posts DESC, hashtag LIMIT 10`);
   const trending = new Map((await query<{ hashtag: string; state: string; inauthentic: number }>(pipeline,
     `SELECT hashtag, argMax(state, detected_at) AS state, argMax(inauthentic, detected_at) AS inauthentic
