@@ -7,7 +7,7 @@
 // transaction here writes RECORDS records and one commit marker per partition, so the partitions'
 // end offsets tell exactly how many records were written.
 import { expect, inject, it } from 'vitest';
-import { Kafka, logLevel } from '../../lib/kafka/client.js';
+import { Kafka, logLevel, waitForLeaders } from '../../lib/kafka/client.js';
 import { uniqueName } from '../helpers.js';
 
 const TRANSACTIONS = 12;
@@ -21,8 +21,9 @@ it('writes each record of a transaction once when its partitions have different 
   const topic = `${name}.out`;
   await admin.createTopics({
     topics: [{ topic, replicaAssignment: [[1, 2, 3], [2, 3, 1], [3, 1, 2]].map((replicas, partition) => ({ partition, replicas })), configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    waitForLeaders: true,
+    waitForLeaders: false, // kafkajs' wait throws when the node it asks has not seen the new topic yet
   });
+  await waitForLeaders(admin, [topic]);
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
   expect(meta.topics[0]!.partitions.map((p) => p.leader).sort()).toEqual([1, 2, 3]);
   // As the transactional worker configures it (lib/kafka/transactional.ts).

@@ -61,6 +61,7 @@ export async function topicsLedBy(config: Config, leader: number): Promise<void>
   await a.connect();
   try {
     await a.createTopics({
+      waitForLeaders: false, // waitForLeaders below: kafkajs' wait throws when the node it asks has not seen the new topic yet
       topics: [...parts.map(([topic, n]) => ({ topic, replicaAssignment: Array.from({ length: n }, (_, partition) => ({ partition, replicas })), configEntries: [{ name: 'min.insync.replicas', value: '2' }] })),
         { topic: t.erasures, replicaAssignment: [{ partition: 0, replicas }], configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: '2' }] }],
     });
