@@ -295,10 +295,12 @@ async function main(): Promise<void> {
       await stopProfile();
       await until(() => count(e2eStore, 'bench_e2e'), (n) => n >= N, 900_000, 250);
       // Sustained means every worker kept up, not just the posts sink: stage A has taken in every
-      // post and stage B every record stage A committed (a fault-free run aborts none).
+      // post and stage B every record stage A committed to hashtag-counts (a fault-free run aborts
+      // none). Stage A's sent count also holds one posts-enriched record per post it took in, which
+      // stage B never reads; stage B may read a few more (progress records of quiet partitions).
       const stage = (m: string, id: string) => scrape(ws[0]!, `trendstream_component_${m}_events_total`, `component_id="${id}"`);
       await until(async () => [await stage('received', 'stage-a'), await stage('sent', 'stage-a'), await stage('received', 'stage-b')],
-        ([inA, outA, inB]) => inA! >= N && inB === outA, 900_000, 250);
+        ([inA, outA, inB]) => inA! >= N && inB! >= outA! - inA!, 900_000, 250);
       results.e2e_posts_per_s = Math.round(N / ((performance.now() - e0) / 1000));
       results.e2e_cpu_us_per_post = cpu(N);
       stopRss();
