@@ -22,7 +22,7 @@ import { RetentionJob } from '../sinks/clickhouse/retention.js';
 import { ClickHouseSink } from '../sinks/clickhouse/sink.js';
 import { AlertDelivery } from '../sinks/webhook.js';
 import type { Config } from './config.js';
-import { createKafka, ensureTopics } from '../lib/kafka/client.js';
+import { createKafka, ensureTopics, waitForLeaders } from '../lib/kafka/client.js';
 import type { Logger } from '../lib/log.js';
 import type { Metrics } from '../lib/metrics.js';
 import { registerOps } from '../lib/ops.js';
@@ -70,8 +70,11 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const admin = kafka.admin();
   await admin.connect();
   const topics = await ensureTopics(admin, config.kafka);
-  const countsPartitions = (await admin.fetchTopicMetadata({ topics: [topics.counts] })).topics[0]!.partitions.length;
-  const postsPartitions = (await admin.fetchTopicMetadata({ topics: [topics.posts] })).topics[0]!.partitions.length;
+  // Through waitForLeaders: on a cluster the node asked may not know topics created a moment ago.
+  const meta = await waitForLeaders(admin, [topics.counts, topics.posts]);
+  const partitionsOf = (topic: string) => meta.find((m) => m.name === topic)!.partitions.length;
+  const countsPartitions = partitionsOf(topics.counts);
+  const postsPartitions = partitionsOf(topics.posts);
   await admin.disconnect();
 
   let watchList: Watch[] = [];

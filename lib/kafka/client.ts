@@ -4,7 +4,7 @@
 import './patch.js';
 import './kip447.js';
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type KafkaConfig as KafkaJSConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type ITopicMetadata, type KafkaConfig as KafkaJSConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { topicNames, type Topics } from '../../schemas/topics.js';
 import type { Logger } from '../log.js';
@@ -154,14 +154,15 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
  * Waits until every partition of `topics` has a leader. kafkajs' own `waitForLeaders` retries
  * only LEADER_NOT_AVAILABLE; on a cluster the broker it asks may not know a topic created a
  * moment ago on the controller yet and answers UNKNOWN_TOPIC_OR_PARTITION, which it throws.
+ * Gives the topics' metadata as the answer that had them all.
  */
-export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<ITopicMetadata[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     let last: unknown = null;
     try {
       const meta = await admin.fetchTopicMetadata({ topics });
-      if (meta.topics.length === topics.length && meta.topics.every((m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0))) return;
+      if (meta.topics.length === topics.length && meta.topics.every((m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0))) return meta.topics;
     } catch (e) {
       if (!(e as { retriable?: boolean }).retriable && !/does not host|leader/i.test(String((e as Error).message))) throw e;
       last = e;
