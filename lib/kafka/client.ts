@@ -141,7 +141,7 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
   const missing = want.filter((w) => !have.has(w.topic))
     .map((w) => ({ ...w, replicationFactor: cfg.replicationFactor ?? -1, configEntries: [...(w.configEntries ?? []), ...isr] }));
   if (missing.length) {
-    try { await admin.createTopics({ topics: missing }); } catch (e) {
+    try { await admin.createTopics({ topics: missing, waitForLeaders: false }); } catch (e) { // kafkajs' wait (its default) throws on a cluster: waitForLeaders below
       // Another worker starting at the same moment may have created them first.
       if (!/already exists/i.test(String((e as Error).message) + JSON.stringify((e as { errors?: unknown }).errors ?? ''))) throw e;
     }
