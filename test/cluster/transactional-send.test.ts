@@ -39,8 +39,17 @@ it('writes each record of a transaction once when its partitions have different 
       await tx.commit();
     }
   } finally { await producer.disconnect(); }
-  const ends = (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]).sort((a, b) => a[0]! - b[0]!);
+  // The admin reads the last stable offset (read_committed), and commit() returns once the
+  // coordinator has logged the commit, before every partition has its marker: wait until each
+  // partition's end reaches what the transactions wrote (more than that fails at once).
+  const expected = TRANSACTIONS * (RECORDS + 1);
+  let ends: number[][] = [];
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    ends = (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]).sort((a, b) => a[0]! - b[0]!);
+    if (ends.every(([, end]) => end! >= expected)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await admin.deleteTopics({ topics: [topic] }).catch(() => {});
   await admin.disconnect();
-  expect(ends).toEqual([0, 1, 2].map((p) => [p, TRANSACTIONS * (RECORDS + 1)]));
+  expect(ends).toEqual([0, 1, 2].map((p) => [p, expected]));
 });
