@@ -20,6 +20,7 @@ import { decodeEvent } from '../schemas/events-codec.js';
 import { Erasures } from '../sinks/clickhouse/erasure.js';
 import { RetentionJob } from '../sinks/clickhouse/retention.js';
 import { ClickHouseSink } from '../sinks/clickhouse/sink.js';
+import { unconfiguredChannels } from '../sinks/channel.js';
 import { AlertDelivery } from '../sinks/webhook.js';
 import type { Config } from './config.js';
 import { createKafka, ensureTopics, waitForLeaders } from '../lib/kafka/client.js';
@@ -159,6 +160,22 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
       closers.push([2, () => retention.close()]);
     }
     if (o.roles.includes('sink')) {
+      // A watch that names a channel this sink does not have gets no alert there: said once per
+      // watch list (the API can change it at run time), and as a gauge an alert rule can watch.
+      const configured = new Set(config.alerting.channels.map((c) => c.name));
+      let checked: readonly Watch[] | null = null;
+      const checkRoutes = () => {
+        const ws = currentWatches();
+        if (ws === checked) return;
+        checked = ws;
+        const missing = unconfiguredChannels(ws, configured);
+        metrics.unconfiguredChannels.set(missing.length);
+        if (missing.length) log.warn({ missing, configured: [...configured] }, 'watches send alerts to channels that are not configured: those alerts are delivered nowhere');
+      };
+      checkRoutes();
+      const routesTimer = setInterval(checkRoutes, 10_000);
+      routesTimer.unref();
+      closers.push([0, async () => clearInterval(routesTimer)]);
       for (const channel of config.alerting.channels) {
         run(new AlertDelivery(kafka, { channel, topic: topics.alerts, groupId: `${group}-alerts-${channel.name}`, watches: currentWatches,
           dashboardUrl: config.alerting.dashboardUrl, metrics, log: log.child({ component: `alerts-${channel.name}` }) }));

@@ -25,6 +25,7 @@ export class Metrics {
   readonly erasureEntries: Gauge<'kind'>;
   readonly restoreFallbacks: Counter<'component_id' | 'reason'>;
   readonly snapshotBytes: Gauge<'component_id'>;
+  readonly unconfiguredChannels: Gauge;
 
   constructor(readonly registry: Registry = new Registry()) {
     const labels = ['component_kind', 'component_id'] as const;
@@ -46,6 +47,7 @@ export class Metrics {
     this.erasureApplied = new Counter({ name: 'trendstream_erasure_applied_total', help: 'Erasure requests applied to rows already in ClickHouse, by kind', labelNames: ['kind'], registers: [registry] });
     this.restoreFallbacks = new Counter({ name: 'trendstream_state_restore_fallbacks_total', help: 'Partitions rebuilt by full replay because their snapshot could not be used, by reason', labelNames: ['component_id', 'reason'], registers: [registry] });
     this.snapshotBytes = new Gauge({ name: 'trendstream_state_snapshot_bytes', help: 'Size of the last state snapshot a processor wrote to its changelog (compressed)', labelNames: ['component_id'], registers: [registry] });
+    this.unconfiguredChannels = new Gauge({ name: 'trendstream_alert_routes_unconfigured', help: 'Watch-to-channel references (a watch\'s channels or routes) naming a delivery channel this sink has not configured: alerts routed there are delivered nowhere', registers: [registry] });
     this.erasureEntries = new Gauge({ name: 'trendstream_erasure_entries', help: 'Erased posts and authors a sink filters, by kind', labelNames: ['kind'], registers: [registry] });
   }
 

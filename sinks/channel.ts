@@ -71,6 +71,20 @@ export function routeAlert(watch: Watch | undefined, ch: Channel, alert: { type:
   return [...new Set(hits.flatMap((r) => r.email_to ?? fallback))];
 }
 
+/**
+ * Every (watch, channel name) where a watch sends alerts, in `channels` or a route, to a channel
+ * that is not configured: its alerts go nowhere there. Deliberate routing never names a missing
+ * channel, so the alert sink reports these rather than drop alerts silently.
+ */
+export function unconfiguredChannels(watches: readonly Watch[], configured: ReadonlySet<string>): { watch: string; channel: string }[] {
+  const out: { watch: string; channel: string }[] = [];
+  for (const w of watches) {
+    const named = new Set([...w.channels, ...(w.routes ?? []).flatMap((r) => r.channels)]);
+    for (const channel of named) if (!configured.has(channel)) out.push({ watch: w.id, channel });
+  }
+  return out;
+}
+
 /** The episode an alert event belongs to: its id without the trailing state (`alert:w:<opened at>`). */
 export const episodeId = (id: string): string => id.replace(/:(opened|escalated|resolved)$/, '');
 

@@ -2,7 +2,7 @@
 // routeAlert from the watch's `routes` (or, in watch files without them, its `channels`).
 import { describe, expect, it } from 'vitest';
 import { parseWatchList } from '../../serve/watch-store.js';
-import { type Channel, routeAlert } from '../../sinks/channel.js';
+import { type Channel, routeAlert, unconfiguredChannels } from '../../sinks/channel.js';
 
 const slack: Channel = { name: 'slack', kind: 'slack', url: 'https://hooks.example/s' };
 const teams: Channel = { name: 'teams', kind: 'teams', url: 'https://hooks.example/t' };
@@ -67,5 +67,19 @@ describe('routing per watch', () => {
     expect(bad([{ channels: ['mail'], types: ['trend'] }])).toThrow(/\[0\.routes\.0\.types\.0\]/);
     expect(bad([{ channels: ['mail'], severity: 3 }])).toThrow(/\[0\.routes\.0\.severity\] unknown field/);
     expect(bad([{ channels: ['mail'] }], { channels: ['slack'] })).toThrow(/\[0\.channels\] a watch with `routes` names its channels in each route/);
+  });
+
+  it('names every watch and channel name that routes alerts to a channel the sink has not configured', () => {
+    const ws = parseWatchList([
+      { id: 'acme', name: 'Acme', routes: [{ min_severity: 3, channels: ['slack', 'pager'] }, { min_severity: 5, channels: ['mail', 'pager', 'sms'] }] },
+      { id: 'bahn', name: 'Bahn', channels: ['teams', 'msteams'] },
+      { id: 'zoo', name: 'Zoo' }, // no channels named: every configured channel
+      { id: 'ok', name: 'Ok', routes: [{ min_severity: 1, channels: ['slack', 'mail'] }] },
+    ]);
+    const configured = new Set(CHANNELS.map((c) => c.name));
+    expect(unconfiguredChannels(ws, configured)).toEqual([
+      { watch: 'acme', channel: 'pager' }, { watch: 'acme', channel: 'sms' }, { watch: 'bahn', channel: 'msteams' },
+    ]);
+    expect(unconfiguredChannels(ws, new Set([...configured, 'pager', 'sms', 'msteams']))).toEqual([]);
   });
 });
