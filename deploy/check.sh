@@ -233,7 +233,7 @@ fi
 
 # --- Dockerfile ---------------------------------------------------------------------------------
 df_problems=""
-grep -q '^ENTRYPOINT \["node", "bin/trendstream.mjs"\]' Dockerfile || df_problems+=" entrypoint"
+grep -q '^ENTRYPOINT \["node", "dist/bin/trendstream.mjs"\]' Dockerfile || df_problems+=" entrypoint"
 grep -Eq '^USER (node|[1-9][0-9]*)' Dockerfile || df_problems+=" non-root-user"
 grep -Eq 'node:24[-a-z]*slim' Dockerfile || df_problems+=" node-24-slim"
 [ "$(grep -c '^FROM ' Dockerfile)" -ge 2 ] || df_problems+=" multi-stage"
