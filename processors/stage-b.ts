@@ -114,6 +114,13 @@ export class StageB implements PartitionHandler {
 
   release(partition: number): void { this.parts.delete(partition); }
 
+  closingSnapshot(partition: number): BatchOutput | null {
+    const st = this.parts.get(partition);
+    if (!st || st.records === 0) return null;
+    Object.assign(st, { records: 0, minutes: 0, busyMs: 0, snapshotAt: this.now() });
+    return { messages: [], metadata: 'v1', snapshot: this.snapshot(partition) };
+  }
+
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
     const t0 = this.now();
     const out = this.run(partition, messages, true);

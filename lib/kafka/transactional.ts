@@ -41,6 +41,11 @@ export interface PartitionHandler {
   /** Forgets a partition this instance lost. */
   release(partition: number): void;
   /**
+   * The partition's snapshot now, as a batch output without messages, or null when nothing came
+   * in since its last one. A graceful close commits it, so that the next owner replays nothing.
+   */
+  closingSnapshot?(partition: number): BatchOutput | null;
+  /**
    * Outputs telling downstream that `partition` is caught up and has had no input for
    * `idleMs` (also when this instance never had a batch of it); asked again every quarter of
    * `idleMs` while that lasts, and may return nothing new.
@@ -116,6 +121,8 @@ export class TransactionalWorker {
   /** Batches processed while the previous transaction commits; they commit together in the next one. */
   private queue: Pending[] = [];
   private committing = false;
+  /** Batches being processed or waiting for their transaction. */
+  private active = 0;
   private running = false;
   /** When each assigned partition last had input, or was assigned. */
   private readonly lastInput = new Map<number, number>();
@@ -267,7 +274,12 @@ export class TransactionalWorker {
     }
   }
 
-  private async batch({ batch: b, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async batch(payload: EachBatchPayload): Promise<void> {
+    this.active++;
+    try { await this.process(payload); } finally { this.active--; }
+  }
+
+  private async process({ batch: b, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     let batch = b;
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const { partition } = batch;
@@ -396,15 +408,48 @@ export class TransactionalWorker {
     for (const r of idle) this.o.log.debug({ partition: r.partition }, 'partition caught up and quiet: progress reported');
   }
 
-  /** Stops fetching, lets the in-flight batch commit, then disconnects every client. */
-  async close(): Promise<void> {
+  /**
+   * Stops fetching, lets the in-flight batch commit, commits a last snapshot of each partition
+   * that had input since its previous one (unless `checkpoint` is false, as after a crash), then
+   * disconnects every client.
+   */
+  async close({ checkpoint = true }: { checkpoint?: boolean } = {}): Promise<void> {
     this.running = false;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    if (checkpoint) {
+      await this.lastCheckpoints().catch((err) => this.o.log.warn({ err }, 'no snapshot at close: the next owner replays the input after the previous one'));
+    }
     await this.idleAdmin?.disconnect().catch(() => {});
     this.idleAdmin = null;
     await this.consumer.disconnect();
     await this.producer?.then((p) => p.disconnect()).catch(() => {});
     this.producer = null;
     this.claims.clear();
+  }
+
+  /**
+   * At a graceful close, while this instance still holds its partitions in the group: no more
+   * fetches, the batches in flight commit, then one transaction writes each partition's snapshot
+   * and commits its offset again, unchanged, pointing at it. A deploy or scale-down then hands
+   * the next owner state with no input after it. Bounded: when batches do not settle in time
+   * (or the transaction fails), the next owner restores the previous snapshot and the tail.
+   */
+  private async lastCheckpoints(): Promise<void> {
+    if (!this.o.changelog || !this.o.handler.closingSnapshot || this.claims.size === 0) return;
+    this.consumer.pause([{ topic: this.o.topic }]);
+    const settled = () => this.active === 0 && !this.committing && this.queue.length === 0;
+    for (const deadline = Date.now() + 5000; !settled() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
+    if (!settled()) throw new Error('batches still in flight after 5 s');
+    const written: Promise<boolean>[] = [];
+    for (const [partition, claim] of this.claims) {
+      if (claim.replayUntil !== undefined) continue; // still rebuilding: its state is not whole yet
+      const out = this.o.handler.closingSnapshot(partition);
+      if (!out) continue;
+      written.push(new Promise<boolean>((settle, fail) => this.queue.push({ partition, claim, out, next: claim.committed, settle, fail })));
+    }
+    if (!written.length) return;
+    this.schedule();
+    const done = await Promise.all(written);
+    this.o.log.info({ partitions: done.filter(Boolean).length }, 'snapshot committed at close: the next owner replays nothing');
   }
 }

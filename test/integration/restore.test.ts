@@ -1,7 +1,8 @@
 // Takeover from a snapshot on a real broker: a stage B worker processes part of a partition's
-// input, checkpointing into the changelog topic in its transactions, and stops; a new worker
-// takes the partition over, restores the newest snapshot, replays only the input after it, and
-// goes on. What both wrote together is exactly what `detect` decides for the same posts, and
+// input, checkpointing into the changelog topic in its transactions, and stops without a last
+// snapshot (as a crashed one would); a new worker takes the partition over, restores the newest
+// snapshot, replays only the input after it, goes on, and closes gracefully, which commits a
+// snapshot of everything it processed. What both wrote together is exactly what `detect` decides for the same posts, and
 // exactly the minute aggregates of an uninterrupted stage B.
 import { expect, inject, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
@@ -9,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTopics, Kafka, logLevel } from '../../lib/kafka/client.js';
 import { committedOffsets } from '../../lib/kafka/kip447.js';
 import { TransactionalWorker } from '../../lib/kafka/transactional.js';
-import type { Checkpoint } from '../../lib/kafka/changelog.js';
+import { readCheckpoint, splitPointer, type Checkpoint } from '../../lib/kafka/changelog.js';
 import { Metrics } from '../../lib/metrics.js';
 import { StageB } from '../../processors/stage-b.js';
 import { detectPosts } from '../../processors/detect.js';
@@ -74,7 +75,7 @@ it('a new owner restores the newest snapshot plus the input after it, and the ou
     const w1 = worker(first);
     await w1.start();
     await waitFor(committed, (o) => o >= cut, 120_000, 200);
-    await w1.close();
+    await w1.close({ checkpoint: false }); // as after a crash: no snapshot at close, the next owner replays the tail
     expect(first.restores).toEqual([{ checkpoint: null }]);
 
     await send(records.slice(cut));
@@ -83,7 +84,15 @@ it('a new owner restores the newest snapshot plus the input after it, and the ou
     await w2.start();
     // Transaction markers of the producer take no offsets here (plain producer): the end is the record count.
     await waitFor(committed, (o) => o >= records.length, 120_000, 200);
+    // A graceful close commits a last snapshot: the newest one now covers every record.
+    const last = second.snapshot(0);
     await w2.close();
+    const after = (await committedOffsets(admin, groupId, topics.counts)).find((p) => p.partition === 0)!;
+    expect(after.offset).toBe(String(records.length));
+    const pointer = splitPointer(after.metadata ?? '').pointer!;
+    const newest = await readCheckpoint(kafka, topics.changelog, 0, pointer);
+    expect(newest.offset).toBe(String(records.length));
+    expect(newest.state.equals(last)).toBe(true);
     const [r] = second.restores;
     expect(r!.checkpoint).not.toBeNull();
     expect(Number(r!.replayFrom)).toBeGreaterThan(0);
