@@ -3,12 +3,10 @@
 // sources run through tsx (bin/trendstream.mjs), byte for byte, for `analyze` and `detect`.
 // Built into a folder of its own inside the checkout (so node_modules resolves), not dist/.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EVAL_WATCHES } from '../../bench/scenarios.js';
-import { postToJson } from '../../schemas/post.js';
-import { generate } from '../../sim/generator.js';
+import { writeScenarioFiles } from './harness.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const state = path.join(root, '.trendstream');
@@ -53,14 +51,7 @@ describe('the compiled tree (npm run build)', () => {
     expect(a[1]!.stdout.split('\n').length).toBeGreaterThan(5);
     expect(a[1]!.stdout).toBe(a[0]!.stdout);
 
-    const start = Date.parse('2026-11-24T08:00:00Z');
-    const posts = [...generate({ seed: 9, start, minutes: 40, postsPerMinute: 400, rhythm: false, disorderMs: 20_000, watches: EVAL_WATCHES,
-      events: [{ kind: 'burst', tag: 'Nordlicht', at: start + 12 * 60_000, peakPerMinute: 200, rampMinutes: 2, durationMinutes: 12, lang: 'de' },
-        { kind: 'firestorm', watch: 'acme-air', at: start + 18 * 60_000, peakPerMinute: 150, rampMinutes: 3, durationMinutes: 12 }] })];
-    const input = path.join(work, 'posts.ndjson');
-    writeFileSync(input, posts.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n');
-    const watches = path.join(work, 'watches.json');
-    writeFileSync(watches, JSON.stringify(EVAL_WATCHES));
+    const { input, watches } = writeScenarioFiles(work, { seed: 9, minutes: 40, postsPerMinute: 400, burstAt: 12, stormAt: 18 });
     const events = [sources, compiled].map((bin, i) => {
       const file = path.join(work, `events-${i}.ndjson`);
       const r = run(bin, ['detect', '--input', input, '--output', file, '--watches', watches]);

@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVAL_WATCHES } from '../../bench/scenarios.js';
-import { generate } from '../../sim/generator.js';
-import { postToJson, type Post } from '../../schemas/post.js';
 import { detectPosts, DEFAULT_LATENESS_MS } from '../../processors/detect.js';
+import { writeScenarioFiles } from './harness.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const bin = path.join(root, 'bin', 'trendstream.mjs');
@@ -68,14 +67,7 @@ describe('trendstream CLI', () => {
   });
 
   it('detect over a large file: same events as in-process, a progress bar on a terminal only', () => {
-    const start = Date.parse('2026-11-24T08:00:00Z');
-    const posts: Post[] = [...generate({ seed: 5, start, minutes: 120, postsPerMinute: 1500, rhythm: false, disorderMs: 20_000, watches: EVAL_WATCHES,
-      events: [{ kind: 'burst', tag: 'Polarlicht', at: start + 40 * 60_000, peakPerMinute: 300, rampMinutes: 2, durationMinutes: 20, lang: 'de' },
-        { kind: 'firestorm', watch: 'acme-air', at: start + 70 * 60_000, peakPerMinute: 200, rampMinutes: 3, durationMinutes: 20 }] })];
-    const input = path.join(tmp, 'posts.ndjson');
-    writeFileSync(input, posts.map((p) => JSON.stringify(postToJson(p))).join('\n') + '\n{"not": "a post"}\n');
-    const watches = path.join(tmp, 'w.json');
-    writeFileSync(watches, JSON.stringify(EVAL_WATCHES));
+    const { posts, input, watches } = writeScenarioFiles(tmp, { seed: 5, minutes: 120, postsPerMinute: 1500, burstAt: 40, stormAt: 70, extra: '{"not": "a post"}\n' });
     const expected = [...detectPosts(posts, { latenessMs: DEFAULT_LATENESS_MS, watches: EVAL_WATCHES })];
     expect(expected.length).toBeGreaterThan(2);
 
