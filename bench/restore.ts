@@ -1,7 +1,8 @@
 // The `restore` phase of the benchmark (issue 21): how long a stage B takeover takes, by length
 // of history. For 1, 7 and 30 days of generated `hashtag-counts` partials, one stage B worker
 // processes the whole history (checkpointing as it goes, with the production snapshot policy)
-// and stops; then the next minutes arrive and a new worker takes the partition over. Measured:
+// and stops; then the next minutes arrive and a new worker takes the partition over, twice: after
+// a stop without a closing snapshot (as a crash leaves it) and after a graceful one. Measured:
 // from the new worker's start (group join included) to its first decided minute; restored
 // from the newest snapshot plus the tail after it, this should not grow with the history.
 import type { KafkaMessage } from 'kafkajs';
@@ -119,24 +120,32 @@ export async function restorePhase(brokers: string, say: (s: string) => void, hi
       await w1.start();
       for (;;) { if ((await committed()) >= n) break; await new Promise((r) => setTimeout(r, 200)); }
       results[`history_s_${days}d`] = Number(((performance.now() - c0) / 1000).toFixed(1));
-      await w1.close();
-
-      // The next minutes arrive; a new owner takes over.
-      const more: Buffer[] = [];
-      for (let m = days * DAY; m < days * DAY + 3; m++) more.push(...minuteRecords(m, rnd));
-      await producer.send({ topic: topics.counts, acks: -1, messages: more.map((value) => ({ value, partition: 0 })) });
-      const second = stage();
-      const w2 = worker(second);
-      const t0 = performance.now();
-      await w2.start();
-      for (;;) { if (second.firstDecision) break; await new Promise((r) => setTimeout(r, 5)); }
-      results[`restore_s_${days}d`] = Number(((second.firstDecision - t0) / 1000).toFixed(2));
-      results[`snapshot_bytes_${days}d`] = second.checkpoint?.state.length ?? 0;
-      results[`tail_records_${days}d`] = second.replayed;
+      // Two takeovers, each after three more minutes arrive: first as after a crash (the worker
+      // stops without a closing snapshot, so the new owner replays what came after its last
+      // periodic one; a real crash also waits out the group's session timeout first, not counted
+      // here), then after a graceful stop (closing snapshot: no tail). restore_s_* is the graceful
+      // one, the usual case (deploys, scale-downs); restore_crash_s_* the other.
+      let owner = w1;
+      for (const kind of ['crash', 'graceful'] as const) {
+        await owner.close({ checkpoint: kind === 'graceful' });
+        const more: Buffer[] = [];
+        const from = days * DAY + (kind === 'crash' ? 0 : 3);
+        for (let m = from; m < from + 3; m++) more.push(...minuteRecords(m, rnd));
+        await producer.send({ topic: topics.counts, acks: -1, messages: more.map((value) => ({ value, partition: 0 })) });
+        const next = stage();
+        owner = worker(next);
+        const t0 = performance.now();
+        await owner.start();
+        for (;;) { if (next.firstDecision) break; await new Promise((r) => setTimeout(r, 5)); }
+        const name = kind === 'crash' ? `restore_crash_s_${days}d` : `restore_s_${days}d`;
+        results[name] = Number(((next.firstDecision - t0) / 1000).toFixed(2));
+        results[kind === 'crash' ? `tail_records_crash_${days}d` : `tail_records_${days}d`] = next.replayed;
+        if (kind === 'graceful') results[`snapshot_bytes_${days}d`] = next.checkpoint?.state.length ?? 0;
+        if (!next.checkpoint) say(`restore: no snapshot for ${days} d (${kind}) — the takeover replayed from ${next.replayFrom ?? 'nowhere'}`);
+        say(`restore: ${days} d, after a ${kind === 'crash' ? 'crash' : 'graceful stop'}: ${results[name]} s to the first decided minute (snapshot ${next.checkpoint?.state.length ?? 0} B, tail ${next.replayed} records)`);
+      }
+      await owner.close();
       results[`partials_${days}d`] = n;
-      if (!second.checkpoint) say(`restore: no snapshot for ${days} d — the takeover replayed from ${second.replayFrom ?? 'nowhere'}`);
-      await w2.close();
-      say(`restore: ${days} d: ${results[`restore_s_${days}d`]} s to the first decided minute (snapshot ${results[`snapshot_bytes_${days}d`]} B, tail ${second.replayed} records)`);
     }
     if (results.restore_s_30d && results.restore_s_1d) results.restore_ratio_30d_to_1d = Number((results.restore_s_30d / results.restore_s_1d).toFixed(2));
     results.snapshot_every_busy_ms = SNAPSHOTS.everyBusyMs;
