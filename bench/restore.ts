@@ -127,7 +127,7 @@ export async function restorePhase(brokers: string, say: (s: string) => void, hi
       // one, the usual case (deploys, scale-downs); restore_crash_s_* the other.
       let owner = w1;
       for (const kind of ['crash', 'graceful'] as const) {
-        await owner.close({ checkpoint: kind === 'graceful' });
+        await owner.close({ closingSnapshot: kind === 'graceful' });
         const more: Buffer[] = [];
         const from = days * DAY + (kind === 'crash' ? 0 : 3);
         for (let m = from; m < from + 3; m++) more.push(...minuteRecords(m, rnd));

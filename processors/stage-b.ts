@@ -116,9 +116,13 @@ export class StageB implements PartitionHandler {
 
   closingSnapshot(partition: number): BatchOutput | null {
     const st = this.parts.get(partition);
-    if (!st || st.records === 0) return null;
-    Object.assign(st, { records: 0, minutes: 0, busyMs: 0, snapshotAt: this.now() });
-    return { messages: [], metadata: 'v1', snapshot: this.snapshot(partition) };
+    return !st || st.records === 0 ? null : this.withSnapshot(partition, [], this.now());
+  }
+
+  /** The batch output carrying the partition's snapshot; the interval starts again at `now`. */
+  private withSnapshot(partition: number, messages: BatchOutput['messages'], now: number): BatchOutput {
+    Object.assign(this.parts.get(partition)!, { records: 0, minutes: 0, busyMs: 0, snapshotAt: now });
+    return { messages, metadata: 'v1', snapshot: this.snapshot(partition) };
   }
 
   process(partition: number, messages: KafkaMessage[]): BatchOutput {
@@ -129,8 +133,7 @@ export class StageB implements PartitionHandler {
     st.busyMs += now - t0;
     const p = this.policy;
     if (st.busyMs >= p.everyBusyMs || st.records >= p.everyRecords || (st.minutes >= p.everyMinutes && now - st.snapshotAt >= p.minIntervalMs)) {
-      Object.assign(st, { records: 0, minutes: 0, busyMs: 0, snapshotAt: now });
-      return { messages: out, metadata: 'v1', snapshot: this.snapshot(partition) };
+      return this.withSnapshot(partition, out, now);
     }
     return { messages: out, metadata: 'v1' };
   }

@@ -409,15 +409,15 @@ export class TransactionalWorker {
   }
 
   /**
-   * Stops fetching, lets the in-flight batch commit, commits a last snapshot of each partition
-   * that had input since its previous one (unless `checkpoint` is false, as after a crash), then
-   * disconnects every client.
+   * Stops fetching, lets the in-flight batch commit, commits the closing snapshot of each
+   * partition that had input since its previous one (unless `closingSnapshot` is false, as after
+   * a crash), then disconnects every client.
    */
-  async close({ checkpoint = true }: { checkpoint?: boolean } = {}): Promise<void> {
+  async close({ closingSnapshot = true }: { closingSnapshot?: boolean } = {}): Promise<void> {
     this.running = false;
     if (this.idleTimer) clearInterval(this.idleTimer);
-    if (checkpoint) {
-      await this.lastCheckpoints().catch((err) => this.o.log.warn({ err }, 'no snapshot at close: the next owner replays the input after the previous one'));
+    if (closingSnapshot) {
+      await this.commitClosingSnapshots().catch((err) => this.o.log.warn({ err }, 'no snapshot at close: the next owner replays the input after the previous one'));
     }
     await this.idleAdmin?.disconnect().catch(() => {});
     this.idleAdmin = null;
@@ -434,7 +434,7 @@ export class TransactionalWorker {
    * the next owner state with no input after it. Bounded: when batches do not settle in time
    * (or the transaction fails), the next owner restores the previous snapshot and the tail.
    */
-  private async lastCheckpoints(): Promise<void> {
+  private async commitClosingSnapshots(): Promise<void> {
     if (!this.o.changelog || !this.o.handler.closingSnapshot || this.claims.size === 0) return;
     this.consumer.pause([{ topic: this.o.topic }]);
     const settled = () => this.active === 0 && !this.committing && this.queue.length === 0;

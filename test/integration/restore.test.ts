@@ -75,7 +75,7 @@ it('a new owner restores the newest snapshot plus the input after it, and the ou
     const w1 = worker(first);
     await w1.start();
     await waitFor(committed, (o) => o >= cut, 120_000, 200);
-    await w1.close({ checkpoint: false }); // as after a crash: no snapshot at close, the next owner replays the tail
+    await w1.close({ closingSnapshot: false }); // as after a crash: no snapshot at close, the next owner replays the tail
     expect(first.restores).toEqual([{ checkpoint: null }]);
 
     await send(records.slice(cut));
