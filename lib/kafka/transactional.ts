@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
-import { exitOnFatalCrash, trackLag } from './client.js';
+import { exitOnFatalCrash, topicOffsets, trackLag } from './client.js';
 import { committedOffsets, sendOffsets, type GroupMember } from './kip447.js';
 import { assertExactlyOnceReady } from './replacements.js';
 import { CheckpointError, checkpointRecords, readCheckpoint, splitPointer, withPointer, type Checkpoint, type CheckpointPointer } from './changelog.js';
@@ -187,7 +187,7 @@ export class TransactionalWorker {
       if (!this.idleAdmin) { const a = this.kafka.admin(); await a.connect(); this.idleAdmin = a; }
       const admin = this.idleAdmin;
       const generationId = this.member.generationId;
-      const ends = await admin.fetchTopicOffsets(this.o.topic);
+      const ends = await topicOffsets(admin, this.o.topic);
       // Partitions this instance never had a batch of: their offsets as the group committed them.
       const committed = candidates.some((p) => !this.claims.has(p)) ? await committedOffsets(admin, this.o.groupId, this.o.topic, () => this.running) : [];
       const still = new Set(quiet(Date.now()));

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { exitOnFatalCrash } from '../../lib/kafka/client.js';
+import { exitOnFatalCrash, topicOffsets } from '../../lib/kafka/client.js';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Store } from '../../lib/clickhouse/client.js';
@@ -236,7 +236,7 @@ export class Erasures {
   /** Resolves once this process knows every request acknowledged before the call; throws after `catchUpMs`. */
   async caughtUp(timeoutMs = this.o.catchUpMs ?? 30_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    const ends = await this.admin.fetchTopicOffsets(this.o.topic);
+    const ends = await topicOffsets(this.admin, this.o.topic);
     const behind = () => ends.some((p) => BigInt(p.high) > BigInt(p.low) && (this.position.get(p.partition) ?? 0n) < BigInt(p.high));
     while (behind()) {
       if (Date.now() > until) throw new Error(`the erasure reader did not reach the end of ${this.o.topic} within ${timeoutMs} ms`);
