@@ -65,7 +65,8 @@ program.command('analyze')
   .action(async (o) => {
     const { runAnalyze } = await import('./analyze.js');
     const stats = await runAnalyze({ input: o.input, output: o.output });
-    const rate = (s: number) => Math.round(stats.analysed / Math.max(s, 1e-3)).toLocaleString('en');
+    // Thousands separators by hand: toLocaleString starts ICU (about 40 ms of CPU).
+    const rate = (s: number) => String(Math.round(stats.analysed / Math.max(s, 1e-3))).replace(/\B(?=(\d{3})+$)/g, ',');
     if (o.output !== '-') process.stderr.write(`analyze: ${stats.analysed} texts in ${stats.seconds.toFixed(2)} s (${rate(stats.seconds)} posts/s; ${stats.cpuSeconds.toFixed(2)} s of CPU, ${rate(stats.cpuSeconds)} posts/s per core), ${stats.bad} bad line(s) skipped\n`);
   });
 
