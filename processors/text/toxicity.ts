@@ -100,12 +100,22 @@ export class ToxicityModel {
 
   constructor(
     readonly bits: number,
-    /** 2^bits hashed weights, then N_DENSE dense weights. */
-    private readonly weights: Float32Array,
+    /**
+     * 2^bits hashed weights, then N_DENSE dense weights, as stored (Int16); a weight is
+     * float32(q × scale). Kept quantised rather than expanded at start-up: half the memory for
+     * the random reads of new words, and no 2^19-element conversion loop before the first post.
+     */
+    private readonly weights: Int16Array,
+    private readonly scale: number,
     private readonly bias: number,
   ) {
     this.mask = (1 << bits) - 1;
     if (weights.length !== (1 << bits) + N_DENSE) throw new Error(`toxicity model: ${weights.length} weights for ${bits} bits`);
+  }
+
+  /** Weight j, as the float32 value it was trained to be read as. */
+  private weight(j: number): number {
+    return Math.fround(this.weights[j]! * this.scale);
   }
 
   private fill(id: number): void {
@@ -113,7 +123,7 @@ export class ToxicityModel {
     f.length = 0;
     wordFeatures(wordOf(id), this.mask, f);
     let s = 0;
-    for (let k = 0; k < f.length; k++) s += this.weights[f[k]!]!;
+    for (let k = 0; k < f.length; k++) s += this.weight(f[k]!);
     const o = 2 * id;
     this.memo[o] = s;
     this.memoInt[o + 1] = f.length;
@@ -122,10 +132,10 @@ export class ToxicityModel {
   /** Logit from features as `sparseFeatures` / `denseFeatures` give them (what `logit` must equal). */
   logitOfFeatures(sparse: readonly number[], dense: Float64Array): number {
     let s = 0;
-    for (const j of sparse) s += this.weights[j]!;
+    for (const j of sparse) s += this.weight(j);
     let z = this.bias + (sparse.length > 0 ? s / Math.sqrt(sparse.length) : 0);
     const d0 = 1 << this.bits;
-    for (let k = 0; k < N_DENSE; k++) z += this.weights[d0 + k]! * dense[k]!;
+    for (let k = 0; k < N_DENSE; k++) z += this.weight(d0 + k) * dense[k]!;
     return z;
   }
 
@@ -136,7 +146,7 @@ export class ToxicityModel {
       this.memo.fill(NaN);
       this.generation = g;
     }
-    const w = this.weights, mask = this.mask, memo = this.memo, memoInt = this.memoInt, ids = tk.id;
+    const mask = this.mask, memo = this.memo, memoInt = this.memoInt, ids = tk.id;
     let s = 0, count = 0;
     for (let i = 0, n = tk.n; i < n; i++) {
       const id = ids[i]!;
@@ -146,11 +156,11 @@ export class ToxicityModel {
       s += memo[o]!;
       count += memoInt[o + 1]!;
     }
-    for (let k = 0; k < tk.nEmoji; k++) s += w[emojiIndex(tk.emoji[k]!, mask)]!;
+    for (let k = 0; k < tk.nEmoji; k++) s += this.weight(emojiIndex(tk.emoji[k]!, mask));
     count += tk.nEmoji;
     let z = this.bias + (count > 0 ? s / Math.sqrt(count) : 0);
     const d0 = mask + 1;
-    for (let k = 0; k < N_DENSE; k++) z += w[d0 + k]! * dense[k]!;
+    for (let k = 0; k < N_DENSE; k++) z += this.weight(d0 + k) * dense[k]!;
     return z;
   }
 }
@@ -183,9 +193,7 @@ export function decodeModel(buf: Buffer): Map<string, ToxicityModel> {
   for (const [lang, l] of Object.entries(header.languages)) {
     const start = 8 + hlen + l.offset * 2;
     const q = new Int16Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + n * 2));
-    const w = new Float32Array(n);
-    for (let i = 0; i < n; i++) w[i] = q[i]! * l.scale;
-    out.set(lang, new ToxicityModel(header.bits, w, l.bias - Math.log(l.threshold / (1 - l.threshold))));
+    out.set(lang, new ToxicityModel(header.bits, q, l.scale, l.bias - Math.log(l.threshold / (1 - l.threshold))));
   }
   return out;
 }
