@@ -270,6 +270,15 @@ function isLetterNonAscii(c: number): boolean {
   return LETTER_RE.test(String.fromCharCode(c));
 }
 
+/**
+ * text.charCodeAt(i), or 0 past the end of the text, where charCodeAt gives NaN. 0 is no word
+ * character and equals none of the codes the scanner compares with, as NaN did; reading past the
+ * end sent optimised code back to the interpreter the first time a post ended in an emoticon.
+ */
+function codeAt(text: string, i: number): number {
+  return i < text.length ? text.charCodeAt(i) : 0;
+}
+
 function isWordCode(c: number): boolean {
   return c < 128 ? ASCII[c] !== 0 || c === 95 : isLetterNonAscii(c);
 }
@@ -418,7 +427,7 @@ function scanHashtag(text: string, start: number): number {
   for (let k = start + 1; k <= j; k++) {
     const c = k < j ? text.charCodeAt(k) : 0;
     const p = text.charCodeAt(k - 1);
-    const split = k === j || c === 95 || (ASCII[c] === 2 && (ASCII[p] === 1 || (p >= 0xdf && p <= 0xff)));
+    const split = k === j || c === 95 || (c >= 65 && c <= 90 && ((p >= 97 && p <= 122) || (p >= 0xdf && p <= 0xff)));
     if (!split) continue;
     if (k < j || parts > 0) {
       const s = text.charCodeAt(partStart) === 95 ? partStart + 1 : partStart;
@@ -435,34 +444,34 @@ function scanHashtag(text: string, start: number): number {
 
 /** Recognises an ASCII emoticon at i; returns its length (0 if none) and pushes it. */
 function emoticon(text: string, i: number, c: number): number {
-  const n1 = text.charCodeAt(i + 1);
+  const n1 = codeAt(text, i + 1);
   const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
   if (c === 60) { // <3 </3
     if (n1 === 51) { pushEmoji(0xf0008); return 2; }
-    if (n1 === 47 && text.charCodeAt(i + 2) === 51) { pushEmoji(0xf0009); return 3; }
+    if (n1 === 47 && codeAt(text, i + 2) === 51) { pushEmoji(0xf0009); return 3; }
     return 0;
   }
   if (c === 94) { // ^^ ^_^
     if (n1 === 94) { pushEmoji(0xf000b); return 2; }
-    if (n1 === 95 && text.charCodeAt(i + 2) === 94) { pushEmoji(0xf000b); return 3; }
+    if (n1 === 95 && codeAt(text, i + 2) === 94) { pushEmoji(0xf000b); return 3; }
     return 0;
   }
   if (c === 62) { // >:(
-    if (n1 === 58 && text.charCodeAt(i + 2) === 40) { pushEmoji(0xf000a); return 3; }
+    if (n1 === 58 && codeAt(text, i + 2) === 40) { pushEmoji(0xf000a); return 3; }
     return 0;
   }
   // : ; =
   if (prev < 128 && ASCII[prev] !== 0) return 0; // "20:30", "Thema:"
   let k = i + 1;
-  let d = text.charCodeAt(k);
-  if (d === 45 || d === 39) d = text.charCodeAt(++k); // :-) :'(
-  const after = text.charCodeAt(k + 1);
+  let d = codeAt(text, k);
+  if (d === 45 || d === 39) d = codeAt(text, ++k); // :-) :'(
+  const after = codeAt(text, k + 1);
   const wordAfter = k + 1 < text.length && isWordCode(after);
   let cp = 0;
   switch (d) {
     case 41: case 93: cp = c === 59 ? 0xf0003 : 0xf0001; break; // ) ]
     case 68: cp = wordAfter ? 0 : 0xf0002; break; // D
-    case 40: case 91: cp = text.charCodeAt(i + 1) === 39 ? 0xf0005 : 0xf0004; break; // ( [
+    case 40: case 91: cp = n1 === 39 ? 0xf0005 : 0xf0004; break; // ( [
     case 47: case 92: case 124: cp = wordAfter || (c === 58 && after === 47) ? 0 : 0xf0006; break; // / \ |
     case 80: case 112: cp = wordAfter ? 0 : 0xf0007; break; // P p
     case 42: cp = 0xf0001; break; // :*
@@ -535,7 +544,7 @@ export function tokenise(text: string): TokenBuffer {
           buf.exclam += r;
           if (r > buf.maxExclamRun) buf.maxExclamRun = r;
           if (buf.n > 0) buf.flags[buf.n - 1]! |= T_EXCL;
-          if ((i > 0 && text.charCodeAt(i - 1) === 63) || text.charCodeAt(j) === 63) buf.interrobang++;
+          if ((i > 0 && text.charCodeAt(i - 1) === 63) || codeAt(text, j) === 63) buf.interrobang++;
           brk = true;
           i = j;
           continue;
@@ -558,7 +567,7 @@ export function tokenise(text: string): TokenBuffer {
           i++;
           continue;
         case 47: // '/': "/s" marks sarcasm; otherwise a separator
-          if ((text.charCodeAt(i + 1) | 0x20) === 115 && !isWordCode(text.charCodeAt(i + 2)) && (i === 0 || isSpace(text.charCodeAt(i - 1)))) {
+          if ((codeAt(text, i + 1) | 0x20) === 115 && !isWordCode(codeAt(text, i + 2)) && (i === 0 || isSpace(text.charCodeAt(i - 1)))) {
             push(internWord(SLASH_S), T_BREAK);
             i += 2;
           } else i++;
