@@ -50,13 +50,14 @@ export async function runAnalyze(o: { input: string; output: string }): Promise<
   let t0 = 0;
   let c0 = process.cpuUsage();
   // Output lines are collected and joined once per chunk (one flat string, where `+=` per line
-  // built a rope that writing had to flatten).
-  let lines: string[] = [];
+  // built a rope that writing had to flatten), in one array emptied after each chunk (a fresh
+  // array per chunk had another elements kind and sent the optimised `line` back to the interpreter).
+  const lines: string[] = [];
   let chars = 0;
   const flush = async () => {
     if (lines.length === 0) return;
     const text = `${lines.join('\n')}\n`;
-    lines = [];
+    lines.length = 0;
     chars = 0;
     if (fd >= 0) writeAll(fd, text);
     else if (!process.stdout.write(text)) await once(process.stdout, 'drain');

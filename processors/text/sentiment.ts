@@ -66,8 +66,17 @@ interface Info {
   readonly phrases: readonly Phrase[] | null;
 }
 
-const EMPTY: Info = { s: 0, t: 0, kind: 0, mult: 1, negOnly: 0, phrases: null };
-const NEGATOR: Info = { s: 0, t: 0, kind: K_NEG, mult: 1, negOnly: 0, phrases: null };
+/**
+ * Every Info is made here, so that all of them share one object shape: the hot loop reads them
+ * for every token, and Infos of several shapes (object literals, spread copies) sent its
+ * optimised code back to the interpreter when a word of a shape not seen before came along.
+ */
+function makeInfo(s: number, t: number, kind: number, mult: number, negOnly: number, phrases: readonly Phrase[] | null): Info {
+  return { s, t, kind, mult, negOnly, phrases };
+}
+
+const EMPTY: Info = makeInfo(0, 0, 0, 1, 0, null);
+const NEGATOR: Info = makeInfo(0, 0, K_NEG, 1, 0, null);
 const SARC_TAGS = ['sarkasmus', 'ironie', 'sarcasm', 'irony', 'ironieaus', 'notsarcasm'];
 
 const DE_SUFFIXES = [
@@ -79,7 +88,7 @@ const DE_INFLECTION = ['e', 'en', 'em', 'er', 'es', 'n', 's'];
 const DE_DEGREE = ['er', 'st', 'est'];
 
 function derived(s: number, t: number): Info {
-  return { s: Math.min(1, Math.max(-1, s)), t, kind: 0, mult: 1, negOnly: 0, phrases: null };
+  return makeInfo(Math.min(1, Math.max(-1, s)), t, 0, 1, 0, null);
 }
 
 function undouble(b: string): string | null {
@@ -121,8 +130,11 @@ class Model {
     this.words = lex.words;
     for (const w of lex.words.keys()) if (w.length >= 3) this.prefixes.add(prefix3(w, 0));
     this.learnt = (kind === 'mixed' ? ['de', 'en'] : [kind]).flatMap((l) => LEARNT.get(l) ?? []);
-    const get = (w: string) => this.direct.get(w) ?? { ...EMPTY };
-    const set = (w: string, patch: Partial<Info>) => this.direct.set(w, { ...get(w), ...patch });
+    const get = (w: string) => this.direct.get(w) ?? EMPTY;
+    const set = (w: string, patch: Partial<Info>) => {
+      const i = { ...get(w), ...patch };
+      this.direct.set(w, makeInfo(i.s, i.t, i.kind, i.mult, i.negOnly, i.phrases));
+    };
     for (const [w, e] of lex.words) set(w, { s: e.s, t: e.t });
     for (const w of lex.negators) set(w, { kind: get(w).kind | K_NEG });
     for (const w of lex.contrast) set(w, { kind: get(w).kind | K_CONTRAST });
@@ -139,7 +151,7 @@ class Model {
       set('raus', { kind: get('raus').kind | K_DEMAND });
     }
     if (kind !== 'de') {
-      for (const [w, inf] of this.direct) if (w.endsWith("n't")) this.direct.set(w, { ...inf, kind: inf.kind | K_NEG });
+      for (const [w, inf] of this.direct) if (w.endsWith("n't")) set(w, { kind: inf.kind | K_NEG });
     }
   }
 
