@@ -52,4 +52,11 @@ describe('trendstream analyze', () => {
     expect(noArgs.status).toBe(1);
     expect(noArgs.stderr).toMatch(/--input/);
   });
+
+  it('exits 2 naming the file when the output cannot be written', () => {
+    const out = path.join(root, 'no-such-dir', 'scores.ndjson');
+    const r = cli(['analyze', '--input', fixture, '--output', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(out);
+  });
 });
