@@ -12,8 +12,9 @@ import { migrate, openStore, type ClickHouseConfig } from '../../lib/clickhouse/
 import { makeCertificates, type Certificates } from '../certificates.js';
 import { uniqueName } from '../helpers.js';
 
-// A server of this test's own, beside the suite's: HTTP on base (TCP +1, replication +2), HTTPS on base+3.
-const base = Number(process.env.TEST_CLICKHOUSE_PORT ?? 38123) + 200;
+// A server of this test's own, beside the suite's: HTTP on base (TCP +1, replication +2), HTTPS on
+// base+3, below the ephemeral port range for the reason transport.test.ts gives.
+const base = Number(process.env.TEST_CLICKHOUSE_TLS_PORT ?? 28323);
 const name = `test-clickhouse-tls-${base}`;
 const httpsUrl = `https://127.0.0.1:${base + 3}`;
 

@@ -12,8 +12,10 @@ import { createKafka, Kafka, transportOptions, type KafkaConfig } from '../../li
 import { makeCertificates, type Certificates } from '../certificates.js';
 import { testLogger, uniqueName, waitFor } from '../helpers.js';
 
-// A broker of this test's own, beside the suite's: plaintext on base, controller base+1.
-const base = Number(process.env.TEST_KAFKA_PORT ?? 39092) + 200;
+// A broker of this test's own, beside the suite's: plaintext on base, controller base+1. Its ports
+// lie below Linux's ephemeral range (32768-60999): started mid-run, it could otherwise find one
+// held by a client connection of the run (a CI run failed so: "failed to bind to 127.0.0.1:39296").
+const base = Number(process.env.TEST_KAFKA_TLS_PORT ?? 29292);
 const port = { ssl: base + 2, mtls: base + 3, saslSsl: base + 4, tokens: base + 10 };
 /** An unsigned JWT (alg none), as Kafka's unsecured OAUTHBEARER validator accepts. */
 const unsignedJwt = (sub: string, lifetimeS: number): string => {
