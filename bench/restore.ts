@@ -137,9 +137,10 @@ export async function restorePhase(brokers: string, say: (s: string) => void, hi
         const t0 = performance.now();
         await owner.start();
         for (;;) { if (next.firstDecision) break; await new Promise((r) => setTimeout(r, 5)); }
-        const name = kind === 'crash' ? `restore_crash_s_${days}d` : `restore_s_${days}d`;
+        const crash = kind === 'crash' ? '_crash' : '';
+        const name = `restore${crash}_s_${days}d`;
         results[name] = Number(((next.firstDecision - t0) / 1000).toFixed(2));
-        results[kind === 'crash' ? `tail_records_crash_${days}d` : `tail_records_${days}d`] = next.replayed;
+        results[`tail_records${crash}_${days}d`] = next.replayed;
         if (kind === 'graceful') results[`snapshot_bytes_${days}d`] = next.checkpoint?.state.length ?? 0;
         if (!next.checkpoint) say(`restore: no snapshot for ${days} d (${kind}) — the takeover replayed from ${next.replayFrom ?? 'nowhere'}`);
         say(`restore: ${days} d, after a ${kind === 'crash' ? 'crash' : 'graceful stop'}: ${results[name]} s to the first decided minute (snapshot ${next.checkpoint?.state.length ?? 0} B, tail ${next.replayed} records)`);

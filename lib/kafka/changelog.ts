@@ -5,6 +5,7 @@
 // exactly that snapshot (never the whole changelog) and replays only the input after it.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
+import { topicOffsets } from './offsets.js';
 
 /** Bytes per chunk record: under the changelog topic's max.message.bytes (1 MiB) with room for headers. */
 export const CHUNK_BYTES = 768 << 10;
@@ -58,7 +59,7 @@ export async function readCheckpoint(kafka: Kafka, topic: string, partition: num
   let partitions: number[] = [];
   try {
     await admin.connect();
-    partitions = (await admin.fetchTopicOffsets(topic)).map((o) => o.partition);
+    partitions = (await topicOffsets(admin, topic)).map((o) => o.partition);
   } finally { await admin.disconnect().catch(() => {}); }
   try {
     await consumer.connect();

@@ -8,7 +8,6 @@ import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig, type ITo
 import { z } from 'zod';
 import { topicNames, type Topics } from '../../schemas/topics.js';
 import type { Logger } from '../log.js';
-import { retry } from '../retry.js';
 import type { Metrics } from '../metrics.js';
 import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelog.js';
 import { clientCredentialsProvider, tokenFileProvider } from './oauth.js';
@@ -149,15 +148,6 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig): Promise<Topi
     await waitForLeaders(admin, missing.map((m) => m.topic));
   }
   return t;
-}
-
-/**
- * The partitions' offsets of `topic` (kafkajs' `fetchTopicOffsets`), retrying for up to 30 s what
- * Kafka marks retriable, such as NOT_LEADER_OR_FOLLOWER from a node that has just become (or
- * stopped being) a partition's leader: kafkajs retries only an unknown topic there.
- */
-export function topicOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
-  return retry(() => admin.fetchTopicOffsets(topic), { initialMs: 50, maxMs: 1000, retryable: (e, attempt) => (e as { retriable?: boolean }).retriable === true && attempt < 40 });
 }
 
 /**

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
-import { exitOnFatalCrash, topicOffsets, trackLag } from './client.js';
+import { exitOnFatalCrash, trackLag } from './client.js';
+import { topicOffsets } from './offsets.js';
 import { committedOffsets, sendOffsets, type GroupMember } from './kip447.js';
 import { assertExactlyOnceReady } from './replacements.js';
 import { CheckpointError, checkpointRecords, readCheckpoint, splitPointer, withPointer, type Checkpoint, type CheckpointPointer } from './changelog.js';

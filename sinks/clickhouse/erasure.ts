@@ -12,7 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { exitOnFatalCrash, topicOffsets } from '../../lib/kafka/client.js';
+import { exitOnFatalCrash } from '../../lib/kafka/client.js';
+import { topicOffsets } from '../../lib/kafka/offsets.js';
 import type { Logger } from '../../lib/log.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Store } from '../../lib/clickhouse/client.js';
