@@ -9,7 +9,7 @@ import { decodeCounts } from '../schemas/counts-codec.js';
 import { decodeEvent } from '../schemas/events-codec.js';
 import { postCodec } from '../schemas/post.js';
 
-const PORT = Number(process.env.BENCH_KAFKA_PORT ?? 49092);
+const PORT = Number(process.env.BENCH_KAFKA_PORT ?? 26092);
 const local = await startKafka({ port: PORT, name: 'bench-kafka' });
 const kafka = new Kafka({ brokers: [local.brokers], logLevel: logLevel.NOTHING });
 

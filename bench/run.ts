@@ -55,8 +55,8 @@ const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
 const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [...workerArgs, ...cpuProfFlags(profileDir, `${phase}-${kind}`)] : workerArgs);
 /** With `--profile`, profiles this process (it runs ingest) until the returned function is called. */
 const profileIngest = async (phase: string): Promise<() => Promise<void>> => (profileDir ? profileSelf(profileDir, `${phase}-ingest`) : async () => {});
-const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 49092);
-const CH_PORT = Number(process.env.BENCH_CLICKHOUSE_PORT ?? 48123);
+const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 26092);
+const CH_PORT = Number(process.env.BENCH_CLICKHOUSE_PORT ?? 26123);
 const M = 60_000;
 const START = Date.parse('2026-11-24T06:00:00Z');
 const log = createLogger('warn');

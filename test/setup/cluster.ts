@@ -3,7 +3,7 @@
 // partition each for the offsets and transaction-state topics so that one node coordinates
 // every group and transaction, the node the faults aim at) and a ClickHouse cluster of one
 // shard with two replicas (Debian's clickhouse-server 18.16) and Debian's ZooKeeper. Ports
-// 43000-43999 (TEST_CLUSTER_BASE_PORT moves them). Tests reach the nodes through their pid
+// 23000-23999 (TEST_CLUSTER_BASE_PORT moves them). Tests reach the nodes through their pid
 // files (kafkaCluster, clickHouseCluster); tests that need no ClickHouse cluster use replica 1
 // as a plain server, in their own database.
 import type { TestProject } from 'vitest/node';
@@ -15,7 +15,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const base = Number(process.env.TEST_CLUSTER_BASE_PORT ?? 43000);
+  const base = Number(process.env.TEST_CLUSTER_BASE_PORT ?? 23000);
   const kspec = { brokers: 3, basePort: base + 92, name: `test-kafka-cluster-${base + 92}`, coordinatorPartitions: 1 };
   const cspec = { basePort: base + 123, zookeeperPort: base + 181, replicas: 2, cluster: 'trendstream', name: `test-clickhouse-cluster-${base + 123}` };
   const [kafka, ch] = await Promise.all([startKafkaCluster({ ...kspec, fresh: true }), startClickHouseCluster({ ...cspec, fresh: true })]);

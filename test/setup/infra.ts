@@ -32,14 +32,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   }
   if (!brokers) {
-    const kport = Number(process.env.TEST_KAFKA_PORT ?? 39092);
+    // Below Linux's ephemeral range (32768-60999): the fault suite stops this broker and the
+    // ClickHouse server mid-run, and while one is down a client's outgoing connection could take
+    // its port (or connect to itself), so that the restart failed with EADDRINUSE.
+    const kport = Number(process.env.TEST_KAFKA_PORT ?? 19092);
     const k = await startKafka({ port: kport, name: `test-kafka-${kport}`, fresh: true });
     brokers = k.brokers;
     // By pid file, not by handle: the fault suite restarts the broker under the same name.
     stops.push(() => stopStale('kafka', path.join(stateHome(), `test-kafka-${kport}`)));
   }
   if (!url) {
-    const cport = Number(process.env.TEST_CLICKHOUSE_PORT ?? 38123);
+    const cport = Number(process.env.TEST_CLICKHOUSE_PORT ?? 18123);
     const ch = await startClickHouse({ port: cport, name: `test-clickhouse-${cport}` });
     url = ch.url;
     if (ch.daemon) stops.push(() => stopStale('clickhouse', path.join(stateHome(), `test-clickhouse-${cport}`)));
