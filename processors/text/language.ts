@@ -74,7 +74,8 @@ export function wordOf(id: number): string {
   return keys[id] ?? '';
 }
 
-function flushTable(): void {
+/** Empties the word table (ids are reassigned from 0; `wordTableGeneration()` changes, so per-id caches are dropped). */
+export function resetWordTable(): void {
   slots.fill(0);
   triRow.fill(0, 0, keys.length);
   keys.length = 0;
@@ -489,7 +490,7 @@ const SLASH_S = '/s';
  * Returns the shared, reused buffer.
  */
 export function tokenise(text: string): TokenBuffer {
-  if (keys.length >= MAX_WORDS) flushTable();
+  if (keys.length >= MAX_WORDS) resetWordTable();
   buf.n = 0;
   buf.nEmoji = 0;
   buf.exclam = 0;
