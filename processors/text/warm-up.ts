@@ -1,6 +1,6 @@
-// Warm-up of the text analysis for short batch runs (`trendstream analyze`, `detect`).
+// Warm-up of the text analysis for `trendstream analyze` (in `detect` it measured no gain).
 //
-// Over a file of 100,000 tweets, V8 spends about a third of the analysis' CPU compiling: it
+// Over a file of 100,000 tweets, V8 spent about a quarter of the command's CPU compiling: it
 // optimises the tokeniser and the scorer after a few hundred posts with the type feedback seen
 // so far, and every branch first taken later (the first umlaut, emoticon, CamelCase hashtag,
 // German compound, "raus!") sends the optimised code back to the interpreter and compiles it
