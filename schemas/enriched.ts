@@ -3,21 +3,7 @@
 // is analysed once and ClickHouse holds exactly what the detectors counted.
 import { AvroCodec, loadSchema } from './avro.js';
 import { postCodec, type Post, type PostRecord } from './post.js';
-
-export interface TextScores {
-  /** -1 (very negative) .. 1 (very positive). */
-  sentiment: number;
-  /** sentiment <= -0.15 */
-  negative: boolean;
-  /** sentiment >= 0.15 */
-  positive: boolean;
-  /** toxicity >= 0.5 */
-  toxic: boolean;
-  /** 0..1: offensive language (insults, profanity, slurs, calls to boycott or resign); 0.5 is the decision threshold. */
-  toxicity: number;
-  /** 0..1: capitals, '!!!', intensifiers, angry emoji, strong words. */
-  arousal: number;
-}
+import type { TextScores } from './scores.js';
 
 export interface EnrichedPost {
   post: Post;

@@ -26,7 +26,7 @@ import {
   T_BREAK, T_CAPS, T_ELONG, T_EXCL, T_HASHPART, T_HASHTAG, T_HASHWHOLE, type TokenBuffer,
 } from './language.js';
 import { DE, EMOJI, EN, MIXED, type LanguageLexicon, type LexEntry, type Phrase } from './lexicon.js';
-import type { TextScores } from '../../schemas/enriched.js';
+import type { TextScores } from '../../schemas/scores.js';
 import { denseFeatures, MODELS as LEARNT, N_DENSE, sigmoid, sparseFeatures, type ToxicityModel } from './toxicity.js';
 
 /** Thresholds of the `negative` / `positive` / `toxic` flags. */

@@ -1,6 +1,7 @@
 // `trendstream analyze` as a data team runs it (CONTRACTS §1): NDJSON texts in, one score line per
-// valid input line out, in input order, equal to what stage A computes in-process; bad lines
-// reported on stderr by line number and skipped; exit 1 on bad arguments or a missing file.
+// valid input line out, in input order, equal to what stage A computes in-process and stores (as
+// float32); bad lines reported on stderr by line number and skipped; exit 1 on bad arguments or a
+// missing file.
 // Needs no server (it runs the CLI as a process on a small fixture).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,9 @@ describe('trendstream analyze', () => {
     for (const o of out) {
       const src = inputs.find((i) => String(i.id) === o.id)!;
       const { lang, scores } = analyseText(src.text!, src.lang ?? null);
-      expect(o).toEqual({ id: o.id, lang, ...scores });
+      // The scores as the pipeline stores them (float32), written as the shortest decimal that reads back.
+      const f32 = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : v]));
+      expect(f32(o)).toEqual(f32({ id: o.id, lang, ...scores }));
       expect(Object.keys(o)).toEqual(['id', 'lang', 'sentiment', 'negative', 'positive', 'toxic', 'toxicity', 'arousal']);
     }
     expect(out.map((o) => o.lang)).toEqual(['de', 'de', 'en', 'en', 'fr', 'und']);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { detectLanguage, tokenise, tokenWords } from '../../processors/text/language.js';
 import { fold } from '../../schemas/normalise.js';
 import { analyse, analyseText } from '../../processors/text/sentiment.js';
-import type { TextScores } from '../../schemas/enriched.js';
+import type { TextScores } from '../../schemas/scores.js';
 
 type Label = 'negative' | 'neutral' | 'positive';
 interface Row {
