@@ -22,7 +22,7 @@
 //   decision threshold; toxic at >= 0.5. Other languages keep the lexicon/emoji toxicity.
 
 import {
-  detectFromTokens, tokenise, wordOf, wordTableGeneration, MAX_WORD_IDS,
+  detectFromTokens, tokenise, wordOf, wordTableGeneration,
   T_BREAK, T_CAPS, T_ELONG, T_EXCL, T_HASHPART, T_HASHTAG, T_HASHWHOLE, type TokenBuffer,
 } from './language.js';
 import { DE, EMOJI, EN, MIXED, type LanguageLexicon, type LexEntry, type Phrase } from './lexicon.js';
@@ -112,9 +112,10 @@ function collapse(w: string, keep: number): string {
 class Model {
   readonly direct = new Map<string, Info>();
   readonly words: ReadonlyMap<string, LexEntry>;
-  // Info per word id, for plain words and for whole hashtags (which get compound analysis).
-  private readonly byId: (Info | undefined)[] = new Array<Info | undefined>(MAX_WORD_IDS).fill(undefined);
-  private readonly byIdTag: (Info | undefined)[] = new Array<Info | undefined>(MAX_WORD_IDS).fill(undefined);
+  // Info per word id, for plain words and for whole hashtags (which get compound analysis); they
+  // grow with the ids (a full-size array per model cost 10 ms to allocate and again to clear).
+  private readonly byId: (Info | undefined)[] = [];
+  private readonly byIdTag: (Info | undefined)[] = [];
   private generation = -1;
   /**
    * The first three characters (see `prefix3`) of every lexicon word. A German stem candidate is
@@ -159,8 +160,8 @@ class Model {
   sync(): void {
     const g = wordTableGeneration();
     if (g === this.generation) return;
-    this.byId.fill(undefined);
-    this.byIdTag.fill(undefined);
+    this.byId.length = 0;
+    this.byIdTag.length = 0;
     this.generation = g;
   }
 
@@ -169,9 +170,10 @@ class Model {
     if (id < 0) return EMPTY;
     const tag = (flags & F_HASHWHOLE) !== 0;
     const arr = tag ? this.byIdTag : this.byId;
-    let r = arr[id];
+    let r = id < arr.length ? arr[id] : undefined;
     if (r === undefined) {
       r = this.info(wordOf(id), tag);
+      while (arr.length <= id) arr.push(undefined);
       arr[id] = r;
     }
     return r;
