@@ -86,6 +86,7 @@ const DE_SUFFIXES = [
 ];
 const DE_INFLECTION = ['e', 'en', 'em', 'er', 'es', 'n', 's'];
 const DE_DEGREE = ['er', 'st', 'est'];
+const DE_PARTICIPLE = ['t', 'et', 'en', 'n'];
 
 function derived(s: number, t: number): Info {
   return makeInfo(Math.min(1, Math.max(-1, s)), t, 0, 1, 0, null);
@@ -245,17 +246,20 @@ class Model {
   private stemDe(w: string): Info | null {
     if (!this.mayStemDe(w, 0)) return null;
     const n = w.length;
-    for (const suf of DE_SUFFIXES) {
+    for (let i = 0; i < DE_SUFFIXES.length; i++) {
+      const suf = DE_SUFFIXES[i]!;
       if (n - suf.length >= 3 && w.endsWith(suf)) {
         const h = this.hit(w.slice(0, n - suf.length));
         if (h) return h;
       }
     }
     // Inflected comparatives / superlatives: "schlechteren", "schönsten".
-    for (const inf of DE_INFLECTION) {
+    for (let i = 0; i < DE_INFLECTION.length; i++) {
+      const inf = DE_INFLECTION[i]!;
       if (!w.endsWith(inf)) continue;
       const b = w.slice(0, n - inf.length);
-      for (const deg of DE_DEGREE) {
+      for (let j = 0; j < DE_DEGREE.length; j++) {
+        const deg = DE_DEGREE[j]!;
         if (b.length - deg.length >= 3 && b.endsWith(deg)) {
           const h = this.hit(b.slice(0, b.length - deg.length));
           if (h) return h;
@@ -267,7 +271,8 @@ class Model {
       const b = w.slice(2);
       const h = this.hit(b);
       if (h) return h;
-      for (const suf of ['t', 'et', 'en', 'n']) {
+      for (let i = 0; i < DE_PARTICIPLE.length; i++) {
+        const suf = DE_PARTICIPLE[i]!;
         if (b.length - suf.length >= 3 && b.endsWith(suf)) {
           const k = this.hit(b.slice(0, b.length - suf.length));
           if (k) return k;
@@ -321,7 +326,9 @@ class Model {
   private compoundDe(w: string, hashtag: boolean): Info | null {
     const n = w.length;
     const lex = this.kind === 'mixed' ? DE : this.lex;
-    for (const [p, m] of lex.intensPrefix) {
+    const intens = lex.intensPrefix;
+    for (let i = 0; i < intens.length; i++) {
+      const p = intens[i]![0], m = intens[i]![1];
       if (n - p.length >= 3 && w.startsWith(p)) {
         const rest = w.slice(p.length);
         const r = this.words.get(rest) ? derived(this.words.get(rest)!.s, this.words.get(rest)!.t) : this.stemDeOnly(rest);
@@ -354,10 +361,12 @@ class Model {
   ): Info | null {
     const n = w.length;
     if (n < min) return null;
-    for (const [stem, e] of suffixes) {
+    for (let i = 0; i < suffixes.length; i++) {
+      const stem = suffixes[i]![0], e = suffixes[i]![1];
       if (n - stem.length >= 3 && w.endsWith(stem)) return derived(flipFor(w.slice(0, n - stem.length), e.s) * 0.9, e.t);
     }
-    for (const [stem, e] of prefixes) {
+    for (let i = 0; i < prefixes.length; i++) {
+      const stem = prefixes[i]![0], e = prefixes[i]![1];
       if (n - stem.length >= 3 && w.startsWith(stem)) return derived(e.s * 0.9, e.t);
     }
     return null;
@@ -419,7 +428,8 @@ function scoredAhead(m: Model, tk: TokenBuffer, i: number, k: number, withNegOnl
 }
 
 function matchPhrase(tk: TokenBuffer, i: number, list: readonly Phrase[]): Phrase | null {
-  outer: for (const p of list) {
+  outer: for (let q = 0; q < list.length; q++) {
+    const p = list[q]!;
     const len = p.words.length;
     if (i + len > tk.n) continue;
     for (let k = 1; k < len; k++) {
