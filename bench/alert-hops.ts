@@ -8,9 +8,9 @@ import { Kafka, logLevel } from '../lib/kafka/client.js';
 import { decodeCounts } from '../schemas/counts-codec.js';
 import { decodeEvent } from '../schemas/events-codec.js';
 import { postCodec } from '../schemas/post.js';
+import { BENCH_KAFKA_PORT } from './ports.js';
 
-const PORT = Number(process.env.BENCH_KAFKA_PORT ?? 26092);
-const local = await startKafka({ port: PORT, name: 'bench-kafka' });
+const local = await startKafka({ port: BENCH_KAFKA_PORT, name: 'bench-kafka' });
 const kafka = new Kafka({ brokers: [local.brokers], logLevel: logLevel.NOTHING });
 
 /** Every committed record of a topic (waits `ms` for the reads to finish). */

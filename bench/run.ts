@@ -28,6 +28,7 @@ import { readPosts } from '../cli/detect.js';
 import { createServer } from 'node:http';
 import { cpuProfFlags, formatSummaries, profileSelf, summariseDir } from './profile.js';
 import { restorePhase } from './restore.js';
+import { BENCH_CLICKHOUSE_PORT, BENCH_KAFKA_PORT } from './ports.js';
 
 const arg = (name: string, dflt?: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const N = Number(arg('--posts', process.env.BENCH_POSTS ?? '1000000'));
@@ -55,8 +56,6 @@ const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
 const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [...workerArgs, ...cpuProfFlags(profileDir, `${phase}-${kind}`)] : workerArgs);
 /** With `--profile`, profiles this process (it runs ingest) until the returned function is called. */
 const profileIngest = async (phase: string): Promise<() => Promise<void>> => (profileDir ? profileSelf(profileDir, `${phase}-ingest`) : async () => {});
-const KAFKA_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 26092);
-const CH_PORT = Number(process.env.BENCH_CLICKHOUSE_PORT ?? 26123);
 const M = 60_000;
 const START = Date.parse('2026-11-24T06:00:00Z');
 const log = createLogger('warn');
@@ -169,7 +168,7 @@ async function main(): Promise<void> {
   const t00 = Date.now();
   if (profileDir) { mkdirSync(profileDir, { recursive: true }); results.profiled = true; }
   say(`trendstream benchmark: ${N.toLocaleString('en')} posts, Kafka ${KAFKA_VERSION}, ClickHouse server (Debian), ${os.cpus().length} cores`);
-  const kafka = await startKafka({ port: KAFKA_PORT, name: 'bench-kafka', fresh: true });
+  const kafka = await startKafka({ port: BENCH_KAFKA_PORT, name: 'bench-kafka', fresh: true });
   if (only?.every((p) => p === 'restore')) {
     // 11 alone: no posts workload, no ClickHouse.
     try { Object.assign(results, await restorePhase(kafka.brokers, say)); } finally { await kafka.stop(); }
@@ -178,7 +177,7 @@ async function main(): Promise<void> {
     if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2) + '\n');
     return;
   }
-  const ch = await startClickHouse({ port: CH_PORT, name: 'bench-clickhouse' });
+  const ch = await startClickHouse({ port: BENCH_CLICKHOUSE_PORT, name: 'bench-clickhouse' });
   /** The servers on the path, whose CPU time per post the end-to-end and half-load phases report. */
   const servers = { kafka: kafka.daemon?.pid, clickhouse: ch.daemon?.pid };
   const brokers = kafka.brokers;

@@ -5,8 +5,9 @@
 // its fetch wait. Evidence for those settings; not part of `npm run bench`.
 import { startKafka } from '../deploy/local/kafka.js';
 import { Kafka, logLevel } from '../lib/kafka/client.js';
+import { BENCH_KAFKA_PORT } from './ports.js';
 
-const k = await startKafka({ port: Number(process.env.BENCH_KAFKA_PORT ?? 26092), name: 'bench-kafka', fresh: true });
+const k = await startKafka({ port: BENCH_KAFKA_PORT, name: 'bench-kafka', fresh: true });
 const kafka = new Kafka({ brokers: [k.brokers], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 } });
 const admin = kafka.admin();
 await admin.connect();

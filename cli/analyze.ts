@@ -4,12 +4,11 @@
 // checking a model on labelled data. A bad line is reported on stderr with its number and skipped.
 import { closeSync, createReadStream, existsSync, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
+import { LANG_TAG } from '../schemas/normalise.js';
 import { writeScore } from '../schemas/scores.js';
 import { analyseText } from '../processors/text/sentiment.js';
 import { warmUp } from '../processors/text/warm-up.js';
 
-/** The language tags a post may carry (ingest/post.ts accepts the same). */
-const LANG_TAG = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 /** Output is written in chunks of about this many bytes. */
 const CHUNK = 1 << 16;
 /** A file is read in chunks of this many bytes (the stream default, 64 KiB, costs more per line). */
@@ -24,8 +23,8 @@ export interface AnalyzeStats {
 /**
  * Output lines, written as UTF-8 straight into a byte buffer: the fixed parts copied, the scores
  * digit by digit (schemas/scores.ts), an id or language tag byte by byte when it is plain ASCII.
- * (Building each line as a string cost about 2 µs a line, and joining them for the write as much
- * again.)
+ * (Building each line as a template string cost about 2 µs a line over the 100,000 tweets, and
+ * the lines were then joined and encoded again for the write.)
  */
 export class ScoreLines {
   buf = new Uint8Array(CHUNK + 1024);

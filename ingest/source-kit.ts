@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/log.js';
 import { Backoff } from '../lib/retry.js';
 import type { Metrics } from '../lib/metrics.js';
+import { LANG_TAG } from '../schemas/normalise.js';
 import type { Post } from '../schemas/post.js';
 import type { Rejected } from '../schemas/dlq.js';
 
@@ -216,7 +217,7 @@ export function statusError(status: number, what: string, detail = ''): SourceCo
 
 /** Keeps `value` only when it is a language tag toPost accepts (an odd tag must not cost the post). */
 export function languageTag(value: unknown): string | null {
-  return typeof value === 'string' && /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(value) ? value : null;
+  return typeof value === 'string' && LANG_TAG.test(value) ? value : null;
 }
 
 /** What every streaming source's options carry (each source's own schema has these fields). */

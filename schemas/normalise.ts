@@ -1,5 +1,8 @@
-// Hashtag and mention grammar of CONTRACTS §2, and the case folding shared by hashtags,
-// watch keywords and handles. Pure functions: used by ingest, stage A and `detect`.
+// Hashtag, mention and language-tag grammar of CONTRACTS §2, and the case folding shared by
+// hashtags, watch keywords and handles. Pure functions: used by ingest, stage A and `detect`.
+
+/** A post's `lang`: a language tag like "de", "en-GB" or "pt_BR". */
+export const LANG_TAG = /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/;
 
 const HASHTAG = /(?<![\p{L}\p{N}_])#([\p{L}\p{M}\p{N}_]+)/gu;
 const HAS_LETTER = /\p{L}/u;

@@ -2,7 +2,7 @@
 // that travels on the `posts` topic. Pure: used by every source, by `detect` and by tests.
 import { z } from 'zod';
 import { AvroCodec, loadSchema } from './avro.js';
-import { extractHashtags, extractMentions, normaliseHashtags } from './normalise.js';
+import { extractHashtags, extractMentions, LANG_TAG, normaliseHashtags } from './normalise.js';
 
 export interface Author {
   id: string;
@@ -102,7 +102,7 @@ const PostInput = z.object({
     display_name: z.string().max(1000).nullish().transform(displayName),
   }),
   text: z.string().max(LIMITS.textChars, `must be at most ${LIMITS.textChars} characters`),
-  lang: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a language tag like "de"').nullish()
+  lang: z.string().regex(LANG_TAG, 'must be a language tag like "de"').nullish()
     .transform((v) => (v ? v.slice(0, 2).toLowerCase() : null)),
   reply_to: z.union([optString, z.number().transform(String)]),
   reply_to_author: optString,
