@@ -42,7 +42,9 @@ let generation = 0;
 
 /** Rows of NL numbers (evidence per language) in one growing array. */
 class Rows {
-  data = new Float64Array(NL * 1024);
+  // Small at first, so that the warm-up (warm-up.ts) already takes the growing branch below:
+  // taken first in a post, it sent the optimised language check back to the interpreter.
+  data = new Float64Array(NL * 4);
   n = 0;
   /** Appends a copy of `v`; returns its row number. */
   add(v: Float64Array): number {
@@ -106,10 +108,14 @@ function find(h1: number, h2: number, len: number): number {
   let pos = h1 & SLOT_MASK;
   for (;;) {
     const o = pos << 2;
+    // The next slot is computed on every probe, not only on a collision: a first collision
+    // otherwise met an addition V8 had never seen run and sent the word scanner back to the
+    // interpreter, the warm-up being too small to collide.
+    const next = (pos + 1) & SLOT_MASK;
     const v = slots[o + 3]!;
     if (v === 0) return -1 - pos; // not found: -1 - free slot
     if (slots[o] === h1 && slots[o + 1] === h2 && slots[o + 2] === len) return v - 1;
-    pos = (pos + 1) & SLOT_MASK;
+    pos = next;
   }
 }
 
