@@ -33,7 +33,8 @@ export function writeScore(x: number, out: Uint8Array, pos: number): number {
     return writeAscii(f === 0 ? '0' : Number.isFinite(f) ? String(f) : 'null', out, pos);
   }
   let p = 0;
-  while (Math.fround(Math.round(a * POW10[p]!) / POW10[p]!) !== a && a * POW10[p + 1]! < 2 ** 53) p++;
+  // Fewest decimals first; stop where the scaled value would no longer be an exact integer.
+  while (Math.fround(Math.round(a * POW10[p]!) / POW10[p]!) !== a && p + 1 < POW10.length && a * POW10[p + 1]! < 2 ** 53) p++;
   let n = Math.round(a * POW10[p]!);
   let k = 0;
   do {

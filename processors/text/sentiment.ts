@@ -331,7 +331,8 @@ class Model {
       const p = intens[i]![0], m = intens[i]![1];
       if (n - p.length >= 3 && w.startsWith(p)) {
         const rest = w.slice(p.length);
-        const r = this.words.get(rest) ? derived(this.words.get(rest)!.s, this.words.get(rest)!.t) : this.stemDeOnly(rest);
+        const e = this.words.get(rest);
+        const r = e ? derived(e.s, e.t) : this.stemDeOnly(rest);
         if (r && r.s !== 0) return derived(r.s * m, r.t);
       }
     }

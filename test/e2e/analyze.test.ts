@@ -21,11 +21,11 @@ describe('trendstream analyze', () => {
     const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out.map((o) => o.id)).toEqual(['de-1', 'de-2', '3', 'en-4', 'fr-5', 'und-6']);
     const inputs = readFileSync(fixture, 'utf8').split('\n').flatMap((l) => { try { return [JSON.parse(l) as { id: string | number; text?: string; lang?: string | null }]; } catch { return []; } });
+    // The scores as the pipeline stores them (float32), written as the shortest decimal that reads back.
+    const f32 = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : v]));
     for (const o of out) {
       const src = inputs.find((i) => String(i.id) === o.id)!;
       const { lang, scores } = analyseText(src.text!, src.lang ?? null);
-      // The scores as the pipeline stores them (float32), written as the shortest decimal that reads back.
-      const f32 = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : v]));
       expect(f32(o)).toEqual(f32({ id: o.id, lang, ...scores }));
       expect(Object.keys(o)).toEqual(['id', 'lang', 'sentiment', 'negative', 'positive', 'toxic', 'toxicity', 'arousal']);
     }
