@@ -1,10 +1,14 @@
 // The ClickHouse sink's shared insert on the ClickHouse server: the rows of the batches in
 // flight go into one insert per table, a batch is released only once that insert is
 // acknowledged, and a failed insert fails every batch that waited on it (they are retried).
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { inject, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../lib/clickhouse/client.js';
 import { SharedInsert, type Tables } from '../../sinks/clickhouse/sink.js';
 import { uniqueName } from '../helpers.js';
+
+const HOSTILE: string[] = JSON.parse(readFileSync(new URL('../fixtures/hostile-strings.json', import.meta.url), 'utf8'));
 
 const rows = (batch: string, n: number): Record<string, unknown>[] => Array.from({ length: n }, (_, x) => ({ batch, x }));
 const tables = (entries: [string, Record<string, unknown>[]][]): Tables => new Map(entries);
@@ -28,8 +32,10 @@ function recording(store: Store, log: string[]) {
   return {
     inserts,
     store: { insert: async (a: Parameters<Store['insert']>[0]) => {
-      const r = await store.insert(a);
-      inserts.push({ table: a.table, rows: (a.values as unknown[]).length });
+      // The body is a stream of TabSeparated lines: read it to count them, and hand the same bytes on.
+      const body = Buffer.concat(await (a.values as Readable).toArray());
+      const r = await store.insert({ ...a, values: Readable.from([body], { objectMode: false }) });
+      inserts.push({ table: a.table, rows: body.toString().split('\n').length - 1 });
       log.push(`acked ${a.table}`);
       return r;
     } } as Pick<Store, 'insert'>,
@@ -83,6 +89,22 @@ describe('the sink\'s shared insert (ClickHouse server)', () => {
       expect(errors).toEqual([{ table: 'missing', rows: 7 }]);
       await s.write(tables([['a', rows('p0', 3)]]));
       expect(await count(store, `${db}.a`)).toBe(3);
+    });
+  });
+
+  it('stores every hostile string, in String and Array(String) columns, exactly as the rows held it', async () => {
+    await withDb(async (store, db) => {
+      await store.command({ query: `CREATE TABLE ${db}.h (i UInt32, v String, tags Array(String), f Float32, t DateTime) ENGINE = Memory` });
+      // Strings travel as UTF-8: a lone surrogate arrives as U+FFFD.
+      const wellFormed = (s: string) => Buffer.from(s, 'utf8').toString('utf8');
+      const rowsIn = HOSTILE.map((v, i) => ({ i, v, tags: [v, `${v}'`, '\\', ''], f: i / 7, t: '2026-12-07 08:30:00' }));
+      const s = new SharedInsert({ store, database: db, lingerMs: 10, maxRows: 1000, onError: () => {} });
+      await s.write(tables([['h', rowsIn], ['a', [{ batch: 'another table in the same flush', x: 1 }]]]));
+      const out = await (await store.query({ query: `SELECT i, v, tags, f, toString(t) AS t FROM ${db}.h ORDER BY i`, format: 'JSONEachRow' }))
+        .json<{ i: number; v: string; tags: string[]; f: number; t: string }>();
+      expect(out.map((r) => ({ ...r, i: Number(r.i), f: Math.fround(Number(r.f)) })))
+        .toEqual(rowsIn.map((r) => ({ i: r.i, v: wellFormed(r.v), tags: r.tags.map(wellFormed), f: Math.fround(r.f), t: r.t })));
+      expect(await count(store, `${db}.a`)).toBe(1);
     });
   });
 });
