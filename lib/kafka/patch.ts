@@ -20,10 +20,14 @@
 //   zig-zag arithmetic with Long objects for each timestamp: 15 % of ingest's CPU. Replaced by
 //   one writer that sizes the record first and writes it into a single pooled buffer, byte for
 //   byte what kafkajs wrote (test/unit/kafkajs-patch.test.ts compares the two).
+// - kafkajs built each Produce request from an encoder per record, batch, partition and topic,
+//   copying every record five times (records.ts): now sized first and written in one buffer,
+//   byte for byte the same (the test compares the two).
 // - The default partitioner's murmur2 (Java's, so keys land where Java clients put them) did its
 //   32-bit arithmetic on Long objects: 4 % of ingest's CPU. Replaced by the same hash with
 //   Math.imul, equal on every key (the test compares them).
 import { createRequire } from 'node:module';
+import { encodeRecord, produceRequest, type RecordInput } from './records.js';
 import { register } from './replacements.js';
 
 const require = createRequire(import.meta.url);
@@ -186,57 +190,6 @@ export function filterAbortedMessages<M extends FetchedMessage>({ messages, abor
 }
 
 
-type Bytes = Buffer | string | null | undefined;
-interface RecordInput { offsetDelta?: number; timestampDelta?: number; key?: Bytes; value?: Bytes; headers?: Record<string, Bytes | Bytes[]> }
-
-/** Unsigned LEB128 length of a non-negative integer below 2^53. */
-function uvarintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) { v = Math.floor(v / 128); n++; }
-  return n;
-}
-function writeUVarint(buf: Buffer, o: number, v: number): number {
-  while (v >= 128) { buf[o++] = (v % 128) | 128; v = Math.floor(v / 128); }
-  buf[o++] = v;
-  return o;
-}
-/** Zig-zag as a non-negative number: exact for every safe integer (kafkajs: int32 for varint, Long for varlong). */
-const zigzag = (v: number): number => (v >= 0 ? 2 * v : -2 * v - 1);
-const byteLength = (x: Bytes): number => (x == null ? -1 : Buffer.isBuffer(x) ? x.length : Buffer.byteLength(String(x)));
-const bytesSize = (x: Bytes, len: number): number => uvarintSize(zigzag(len)) + (x == null ? 0 : len);
-function writeBytes(buf: Buffer, o: number, x: Bytes, len: number): number {
-  o = writeUVarint(buf, o, zigzag(len));
-  if (x == null) return o;
-  if (Buffer.isBuffer(x)) { x.copy(buf, o); return o + len; }
-  return o + buf.write(String(x), o, len, 'utf8');
-}
-
-/** A Kafka record (v2 batch format) as kafkajs's record encoder writes it, in one allocation. */
-export function encodeRecord({ offsetDelta = 0, timestampDelta = 0, key, value, headers = {} }: RecordInput): { buf: Buffer; readonly buffer: Buffer } {
-  const hs: [string, Bytes][] = [];
-  for (const k of Object.keys(headers)) {
-    const h = headers[k];
-    if (Array.isArray(h)) for (const v of h) hs.push([k, v]); else hs.push([k, h]);
-  }
-  const keyLen = byteLength(key), valueLen = byteLength(value);
-  const hLens = hs.map(([k, v]) => [Buffer.byteLength(k), byteLength(v)] as const);
-  let body = 1 + uvarintSize(zigzag(timestampDelta)) + uvarintSize(zigzag(offsetDelta)) + bytesSize(key, keyLen) + bytesSize(value, valueLen) + uvarintSize(zigzag(hs.length));
-  for (let i = 0; i < hs.length; i++) body += bytesSize(hs[i]![0], hLens[i]![0]) + bytesSize(hs[i]![1], hLens[i]![1]);
-  const buf = Buffer.allocUnsafe(uvarintSize(zigzag(body)) + body);
-  let o = writeUVarint(buf, 0, zigzag(body));
-  buf[o++] = 0; // attributes: none used
-  o = writeUVarint(buf, o, zigzag(timestampDelta));
-  o = writeUVarint(buf, o, zigzag(offsetDelta));
-  o = writeBytes(buf, o, key, keyLen);
-  o = writeBytes(buf, o, value, valueLen);
-  o = writeUVarint(buf, o, zigzag(hs.length));
-  for (let i = 0; i < hs.length; i++) {
-    o = writeBytes(buf, o, hs[i]![0], hLens[i]![0]);
-    o = writeBytes(buf, o, hs[i]![1], hLens[i]![1]);
-  }
-  return { buf, get buffer() { return buf; } };
-}
-
 /** kafkajs's own record encoder, kept for the test that compares the two. */
 export const kafkajsRecord: (r: RecordInput) => { buffer: Buffer } = require(kafkajsFile('protocol/recordBatch/record/v0/index.js'));
 
@@ -283,5 +236,10 @@ replace({ name: 'aborted-transaction filter', corrects: 'read_committed consumer
   kafkajsFile('consumer/filterAbortedMessages.js'), filterAbortedMessages, kafkajsFile('consumer/batch.js'), 'read_committed consumers keep its aborted-transaction filter');
 replace({ name: 'pooled record encoder', corrects: 'a zero-filled 512-byte buffer and Long arithmetic per record', exactlyOnce: false },
   kafkajsFile('protocol/recordBatch/record/v0/index.js'), encodeRecord, kafkajsFile('protocol/requests/produce/v3/request.js'), 'producing keeps its record encoder');
+/** kafkajs's own Produce v3 request (v4 to v7 extend it), kept for the fallback and the test that compares the two. */
+export const kafkajsProduceRequest = require(kafkajsFile('protocol/requests/produce/v3/request.js')) as Parameters<typeof produceRequest>[0];
+export const produceRequestV3 = produceRequest(kafkajsProduceRequest);
+replace({ name: 'one-pass produce request', corrects: 'five copies of every record and a zero-filled 512-byte buffer per encoder on the way into a Produce request', exactlyOnce: false },
+  kafkajsFile('protocol/requests/produce/v3/request.js'), produceRequestV3, kafkajsFile('protocol/requests/produce/v4/request.js'), 'producing keeps its Produce request encoder');
 replace({ name: 'murmur2 with Math.imul', corrects: 'the default partitioner hashes with Long objects', exactlyOnce: false },
   kafkajsFile('producer/partitioners/default/murmur2.js'), murmur2, kafkajsFile('producer/partitioners/default/index.js'), 'partitioning keeps its Long-based murmur2');

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Partitioners } from '../../lib/kafka/client.js';
-import { encodeRecord, filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsRecord, murmur2, sendMessages } from '../../lib/kafka/patch.js';
+import { filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsProduceRequest, kafkajsRecord, murmur2, produceRequestV3, sendMessages } from '../../lib/kafka/patch.js';
+import { encodeRecord, encodesProduce, type ProduceArgs } from '../../lib/kafka/records.js';
 import { assertExactlyOnceReady, KafkajsReplacementError, register, replacements } from '../../lib/kafka/replacements.js';
 
 const require = createRequire(import.meta.url);
@@ -9,7 +10,8 @@ const require = createRequire(import.meta.url);
 describe('kafkajs linear partition grouping', () => {
   it('is the grouping kafkajs producers use', () => {
     expect(replacements().map((r) => [r.name, r.applied])).toEqual([
-      ['linear partition grouping', true], ['transactional send retried once per partition', true], ['aborted-transaction filter', true], ['pooled record encoder', true], ['murmur2 with Math.imul', true],
+      ['linear partition grouping', true], ['transactional send retried once per partition', true], ['aborted-transaction filter', true], ['pooled record encoder', true],
+      ['one-pass produce request', true], ['murmur2 with Math.imul', true],
       ['TxnOffsetCommit v3', true], ['OffsetFetch v7', true], ['generation in GROUP_JOIN', true],
     ]);
     expect(() => assertExactlyOnceReady()).not.toThrow();
@@ -74,6 +76,51 @@ describe('kafkajs record encoder', () => {
       { key: 'k', value: 'v', headers: { reason: 'invalid_avro', detail: 'Ünïcode', empty: '', list: ['a', Buffer.from('b')] } },
     ];
     for (const c of cases) expect(encodeRecord(c as never).buffer.equals(kafkajsRecord(c as never).buffer), JSON.stringify(c).slice(0, 80)).toBe(true);
+  });
+});
+
+describe('kafkajs produce request', () => {
+  afterEach(() => { vi.restoreAllMocks(); });
+  /** The request body as a kafkajs request object's encode() returns it. */
+  const body = async (request: { encode: () => Promise<unknown> }) => ((await request.encode()) as { buffer: Buffer }).buffer;
+  const messages = (n: number, seed: number) => Array.from({ length: n }, (_, i) => ({
+    key: i % 5 === 0 ? null : i % 3 ? `t:tag${seed}-${i}-größe` : Buffer.from([seed, i & 255]),
+    value: i % 7 === 0 ? null : i % 2 ? Buffer.alloc((i * 37 + seed) % 400, i) : `text ${i} 🙂 ✓`,
+    ...(i % 11 === 3 ? { headers: { reason: 'invalid_avro', detail: 'Ünïcode', list: ['a', Buffer.from('b')] } } : {}),
+    ...(i % 13 === 4 ? { partition: 2 } : {}),
+  }));
+  const cases: ProduceArgs[] = [
+    { acks: -1, timeout: 30_000, topicData: [{ topic: 'posts', partitions: [{ partition: 0, messages: messages(1, 1) }] }] },
+    { acks: -1, timeout: 30_000, transactionalId: 'stage-a-host-1234abcd', producerId: 4711, producerEpoch: 3, topicData: [
+      { topic: 'hashtag-counts', partitions: [{ partition: 0, firstSequence: 17, messages: messages(300, 2) }, { partition: 5, firstSequence: 2 ** 31 - 5, messages: messages(40, 3) }] },
+      { topic: 'posts-enriched', partitions: [{ partition: 3, firstSequence: 0, messages: messages(1000, 4) }] },
+      { topic: 'tëst-ü', partitions: [{ partition: 1, messages: [{ key: '', value: Buffer.alloc(70_000, 9) }] }] },
+    ] },
+    { acks: 1, timeout: 5, transactionalId: '', producerId: '9007199254740993', producerEpoch: 0, topicData: [{ topic: 'dlq', partitions: [{ partition: 0, messages: messages(3, 5) }] }] },
+  ];
+
+  it('is the Produce request v3 to v7 use', () => {
+    expect(require('kafkajs/src/protocol/requests/produce/v3/request.js')).toBe(produceRequestV3);
+  });
+
+  // kafkajs's request encodes each record with the record encoder in place (tested against kafkajs's own above).
+  it('writes byte for byte what kafkajs writes', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_765_000_000_123);
+    for (const c of cases) {
+      expect(encodesProduce(c)).toBe(true);
+      const ours = produceRequestV3(c), theirs = kafkajsProduceRequest(c);
+      expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+      expect((await body(ours)).equals(await body(theirs)), JSON.stringify(c).slice(0, 80)).toBe(true);
+    }
+  });
+
+  it('leaves compressed batches and records with their own timestamps to kafkajs', () => {
+    const gzip = { ...cases[0]!, compression: 1 };
+    const stamped = { ...cases[0]!, topicData: [{ topic: 'posts', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'v', timestamp: '1765000000000' }] }] }] };
+    for (const c of [gzip, stamped]) {
+      expect(encodesProduce(c)).toBe(false);
+      expect(produceRequestV3(c).encode.toString()).toBe(kafkajsProduceRequest(c).encode.toString());
+    }
   });
 });
 
