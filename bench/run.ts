@@ -46,10 +46,10 @@ if (only && (unknownPhases.length || !only.length)) {
 }
 const want = (phase: string) => !only || only.includes(phase);
 /**
- * Node flags for the workers: the heap limit the Dockerfile sets (V8 otherwise sizes the heap
- * from the machine's 24 GiB and collects late); for CPU profiles use `--profile DIR`.
+ * Node flags for the workers: the heap limit and young generation the Dockerfile sets (V8
+ * otherwise sizes the heap from the machine's 24 GiB and collects late); for CPU profiles use `--profile DIR`.
  */
-const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '--max-old-space-size=320').split(' ').filter(Boolean);
+const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '--max-old-space-size=320 --max-semi-space-size=32').split(' ').filter(Boolean);
 /** `--profile DIR`: a CPU profile of every worker per phase, and of ingest, in DIR, summarised at the end (bench/profile.ts). */
 const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
 /** A worker's node flags in a phase: with `--profile`, it writes its profiles into `DIR/<phase>-<kind>` on exit. */
