@@ -44,10 +44,8 @@ ENV NODE_ENV=production \
     TRENDSTREAM_API_HOST=0.0.0.0
 # V8 sizes its heap from the host's memory and collects late; 320 MiB keeps a worker's RSS
 # under 512 MiB (npm run bench, 1M distinct hashtags). Raise it for the embedded store.
-# A 32 MiB young generation (V8's default is 16): a fetch's records and their decoded posts
-# then die young instead of being promoted, about a tenth less CPU per post end to end
-# for about 50 MiB more RSS (README, Cost).
-ENV NODE_OPTIONS="--max-old-space-size=320 --max-semi-space-size=32"
+# The sink adds a 32 MiB young generation (deploy/k8s/sink.yaml, compose.yaml).
+ENV NODE_OPTIONS=--max-old-space-size=320
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app ./

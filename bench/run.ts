@@ -46,14 +46,17 @@ if (only && (unknownPhases.length || !only.length)) {
 }
 const want = (phase: string) => !only || only.includes(phase);
 /**
- * Node flags for the workers: the heap limit and young generation the Dockerfile sets (V8
- * otherwise sizes the heap from the machine's 24 GiB and collects late); for CPU profiles use `--profile DIR`.
+ * Node flags for the workers, as deployed: the heap limit the Dockerfile sets (V8 otherwise
+ * sizes the heap from the machine's 24 GiB and collects late), and for the sink also the young
+ * generation deploy/k8s/sink.yaml adds; BENCH_WORKER_NODE_ARGS sets every worker's instead. For CPU profiles use `--profile DIR`.
  */
-const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '--max-old-space-size=320 --max-semi-space-size=32').split(' ').filter(Boolean);
+const flags = (s: string): string[] => s.split(' ').filter(Boolean);
+const workerArgs = (kind: WorkerKind): string[] =>
+  flags(process.env.BENCH_WORKER_NODE_ARGS ?? (kind === 'sink' ? '--max-old-space-size=320 --max-semi-space-size=32' : '--max-old-space-size=320'));
 /** `--profile DIR`: a CPU profile of every worker per phase, and of ingest, in DIR, summarised at the end (bench/profile.ts). */
 const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
 /** A worker's node flags in a phase: with `--profile`, it writes its profiles into `DIR/<phase>-<kind>` on exit. */
-const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [...workerArgs, ...cpuProfFlags(profileDir, `${phase}-${kind}`)] : workerArgs);
+const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [...workerArgs(kind), ...cpuProfFlags(profileDir, `${phase}-${kind}`)] : workerArgs(kind));
 /** With `--profile`, profiles this process (it runs ingest) until the returned function is called. */
 const profileIngest = async (phase: string): Promise<() => Promise<void>> => (profileDir ? profileSelf(profileDir, `${phase}-ingest`) : async () => {});
 const M = 60_000;
@@ -192,7 +195,7 @@ async function main(): Promise<void> {
     const all = only?.every((p) => p === 'distinct' || p === 'restore') ? [] : posts(1);
     const avgBytes = Math.round(all.slice(0, 20_000).reduce((n, p) => n + postCodec().encode({ ...p, ingested_at: 0 }).length, 0) / 20_000);
     const multiTag = all.filter((p) => p.hashtags.length >= 2).length / all.length;
-    Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 }, worker_node_flags: workerArgs.join(' ') });
+    Object.assign(results, { posts: N, avg_record_bytes: avgBytes, share_posts_with_2plus_hashtags: Number(multiTag.toFixed(3)), kafka_version: KAFKA_VERSION, partitions: { posts: 6, hashtag_counts: 6 }, worker_node_flags: { process: workerArgs('process').join(' '), sink: workerArgs('sink').join(' ') } });
 
     // 1. The physical limit: Kafka's perf tools on records of our average size.
     if (want('kafka')) {
