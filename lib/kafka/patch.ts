@@ -9,6 +9,12 @@
 //   happened whenever one send's partitions had different leaders, as on a cluster (stage A wrote
 //   259 posts twice with no fault; test/cluster/transactional-send.test.ts). Replaced by a send
 //   that adds the partitions to the transaction first and retries only what was not written.
+// - When a Produce request failed for some of its partitions (a leader moving, or a topic
+//   created a moment ago), kafkajs threw the first partition's error and the send rolled back
+//   the sequence numbers of every partition in it, also those the broker had written: the next
+//   send reused their numbers and the broker answered OUT_OF_ORDER_SEQUENCE_NUMBER, fatal for
+//   the producer (the bench's ingest phase died of it on a fresh topic). The response's error
+//   now carries every partition's outcome, and only the refused ones roll back and go again.
 // - The read_committed consumer drops the records of aborted transactions by walking the fetch's
 //   aborted-transaction list one entry per record. When two aborted transactions began before a
 //   record (a worker killed with several transactions open, which its successor aborts), the
@@ -74,6 +80,26 @@ interface SendDeps {
   retrier: <T>(f: (bail: (e: unknown) => void, retryCount: number, retryTime: number) => Promise<T>) => Promise<T>;
 }
 interface SendError { name: string; type?: string; retriable?: boolean; message: string; host: string; port: number }
+/** A decoded Produce response: each partition's outcome. */
+export interface ProduceResponse { topics: { topicName: string; partitions: { partition: number; errorCode: number }[] }[] }
+type ProduceResponseModule = { decode: (raw: Buffer) => Promise<ProduceResponse>; parse: (r: ProduceResponse) => Promise<ProduceResponse> };
+
+/**
+ * kafkajs's Produce response check (v3 to v7): it throws the first partition's error and so hides
+ * which partitions the broker wrote. Here the error it throws carries the whole response as
+ * `produced`, so that sendMessages keeps those partitions' sequence numbers and does not send them again.
+ */
+export function produceResponse(kafkajs: ProduceResponseModule): ProduceResponseModule {
+  return {
+    decode: kafkajs.decode,
+    parse: async (r) => {
+      try { return await kafkajs.parse(r); } catch (e) {
+        if (e && typeof e === 'object') Object.assign(e, { produced: r });
+        throw e;
+      }
+    },
+  };
+}
 const { KafkaJSMetadataNotLoaded } = require(kafkajsFile('errors.js')) as { KafkaJSMetadataNotLoaded: new (m: string) => Error };
 const { staleMetadata } = require(kafkajsFile('protocol/error.js')) as { staleMetadata(e: unknown): boolean };
 const responseSerializer = require(kafkajsFile('producer/responseSerializer.js')) as (r: unknown) => unknown[];
@@ -133,7 +159,21 @@ export function sendMessages({ logger, cluster, partitioner, eosManager, retrier
               response = await broker.produce({ transactionalId: eosManager.isTransactional() ? eosManager.getTransactionalId() : undefined,
                 producerId: eosManager.getProducerId(), producerEpoch: eosManager.getProducerEpoch(), acks, timeout, compression, topicData });
             } catch (e) {
-              for (const { topic, partitions } of topicData) for (const entry of partitions) eosManager.updateSequence(topic, entry.partition, -entry.messages.length);
+              // A partition the broker wrote keeps its sequence numbers and is not sent again; only
+              // the others roll back (rolling back a written one made the next send reuse its numbers:
+              // OUT_OF_ORDER_SEQUENCE_NUMBER, or worse, records dropped as duplicates).
+              const outcome = (e as { produced?: ProduceResponse }).produced;
+              for (const { topic, partitions } of topicData) {
+                for (const entry of partitions) {
+                  const p = outcome?.topics.find((t) => t.topicName === topic)?.partitions.find((x) => x.partition === entry.partition);
+                  if (p?.errorCode === 0) {
+                    written.add(`${topic}|${entry.partition}`);
+                    if (acks !== 0) responses.push(...responseSerializer({ topics: [{ topicName: topic, partitions: [p] }] }));
+                  } else {
+                    eosManager.updateSequence(topic, entry.partition, -entry.messages.length);
+                  }
+                }
+              }
               throw e;
             }
             for (const { topic, partitions } of topicData) for (const { partition } of partitions) written.add(`${topic}|${partition}`);
@@ -236,6 +276,11 @@ replace({ name: 'aborted-transaction filter', corrects: 'read_committed consumer
   kafkajsFile('consumer/filterAbortedMessages.js'), filterAbortedMessages, kafkajsFile('consumer/batch.js'), 'read_committed consumers keep its aborted-transaction filter');
 replace({ name: 'pooled record encoder', corrects: 'a zero-filled 512-byte buffer and Long arithmetic per record', exactlyOnce: false },
   kafkajsFile('protocol/recordBatch/record/v0/index.js'), encodeRecord, kafkajsFile('protocol/requests/produce/v3/request.js'), 'producing keeps its record encoder');
+/** kafkajs's own Produce v3 response (v4 to v7 reuse its check), kept for the test. */
+export const kafkajsProduceResponse = require(kafkajsFile('protocol/requests/produce/v3/response.js')) as ProduceResponseModule;
+export const produceResponseV3 = produceResponse(kafkajsProduceResponse);
+replace({ name: 'produce outcome per partition', corrects: 'a send that failed for some partitions rolled back the sequence numbers of those the broker had written', exactlyOnce: true },
+  kafkajsFile('protocol/requests/produce/v3/response.js'), produceResponseV3, kafkajsFile('protocol/requests/produce/v5/response.js'), 'producing keeps its response check, which hides the partitions a failed send wrote');
 /** kafkajs's own Produce v3 request (v4 to v7 extend it), kept for the fallback and the test that compares the two. */
 export const kafkajsProduceRequest = require(kafkajsFile('protocol/requests/produce/v3/request.js')) as Parameters<typeof produceRequest>[0];
 export const produceRequestV3 = produceRequest(kafkajsProduceRequest);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Partitioners } from '../../lib/kafka/client.js';
-import { filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsProduceRequest, kafkajsRecord, murmur2, produceRequestV3, sendMessages } from '../../lib/kafka/patch.js';
+import { filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsProduceRequest, kafkajsRecord, murmur2, produceRequestV3, produceResponseV3, type ProduceResponse, sendMessages } from '../../lib/kafka/patch.js';
 import { encodeRecord, encodesProduce, type ProduceArgs } from '../../lib/kafka/records.js';
 import { assertExactlyOnceReady, KafkajsReplacementError, register, replacements } from '../../lib/kafka/replacements.js';
 
@@ -11,7 +11,7 @@ describe('kafkajs linear partition grouping', () => {
   it('is the grouping kafkajs producers use', () => {
     expect(replacements().map((r) => [r.name, r.applied])).toEqual([
       ['linear partition grouping', true], ['transactional send retried once per partition', true], ['aborted-transaction filter', true], ['pooled record encoder', true],
-      ['one-pass produce request', true], ['murmur2 with Math.imul', true],
+      ['produce outcome per partition', true], ['one-pass produce request', true], ['murmur2 with Math.imul', true],
       ['TxnOffsetCommit v3', true], ['OffsetFetch v7', true], ['generation in GROUP_JOIN', true],
     ]);
     expect(() => assertExactlyOnceReady()).not.toThrow();
@@ -31,6 +31,43 @@ describe('kafkajs linear partition grouping', () => {
     expect(grouped).toEqual(want);
     expect(Object.values(grouped).reduce((n, m) => n + m.length, 0)).toBe(30_000);
     expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: partitioner as never })).toEqual({});
+  });
+});
+
+describe('kafkajs send after a partly failed Produce request', () => {
+  it('keeps what the broker wrote, and sends again only the partitions it refused, with their sequence numbers', async () => {
+    expect(require('kafkajs/src/protocol/requests/produce/v3/response.js')).toBe(produceResponseV3);
+    const sequence = new Map<string, number>();
+    const requests: { partition: number; firstSequence: number; n: number }[][] = [];
+    // The broker writes partition 0 and refuses partition 1 the first time (a leader moving), then writes it.
+    const broker = { produce: async ({ topicData }: { topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: unknown[] }[] }[] }) => {
+      const parts = topicData[0]!.partitions;
+      requests.push(parts.map((p) => ({ partition: p.partition, firstSequence: p.firstSequence, n: p.messages.length })));
+      const refuse = requests.length === 1;
+      const r: ProduceResponse = { topics: [{ topicName: 't', partitions: parts.map((p) => ({ partition: p.partition, errorCode: refuse && p.partition === 1 ? 6 : 0, baseOffset: String(p.firstSequence) })) }] };
+      return produceResponseV3.parse(r);
+    } };
+    const meta = [0, 1].map((partitionId) => ({ partitionId, leader: 0 }));
+    const send = sendMessages({
+      logger: { debug: () => {}, error: () => {} },
+      cluster: { addMultipleTargetTopics: async () => {}, refreshMetadataIfNecessary: async () => {}, refreshMetadata: async () => {},
+        findTopicPartitionMetadata: () => meta, findLeaderForPartitions: (_t, partitions) => ({ 0: partitions }), findBroker: async () => broker as never,
+        removeBroker: () => {}, isConnected: () => true, connect: async () => {} },
+      partitioner: ({ message }) => (message as { partition: number }).partition,
+      eosManager: { isTransactional: () => false, getTransactionalId: () => '', getProducerId: () => 1, getProducerEpoch: () => 0, addPartitionsToTransaction: async () => {},
+        acquireBrokerLock: async () => {}, releaseBrokerLock: async () => {},
+        getSequence: (t, p) => sequence.get(`${t}|${p}`) ?? 0, updateSequence: (t, p, n) => sequence.set(`${t}|${p}`, (sequence.get(`${t}|${p}`) ?? 0) + n) },
+      retrier: async (f) => {
+        for (let attempt = 0; ; attempt++) {
+          try { return await f(() => {}, attempt, 0); } catch (e) { if (attempt >= 3 || !(e as { retriable?: boolean }).retriable) throw e; }
+        }
+      },
+    });
+    const messages = [...Array.from({ length: 3 }, (_, i) => ({ partition: 0, value: `a${i}` })), ...Array.from({ length: 2 }, (_, i) => ({ partition: 1, value: `b${i}` }))];
+    const out = await send({ acks: -1, timeout: 1000, compression: 0, topicMessages: [{ topic: 't', messages }] });
+    expect(requests).toEqual([[{ partition: 0, firstSequence: 0, n: 3 }, { partition: 1, firstSequence: 0, n: 2 }], [{ partition: 1, firstSequence: 0, n: 2 }]]);
+    expect(Object.fromEntries(sequence)).toEqual({ 't|0': 3, 't|1': 2 });
+    expect((out as { partition: number }[]).map((r) => r.partition).sort()).toEqual([0, 1]);
   });
 });
 
