@@ -51,8 +51,8 @@ const want = (phase: string) => !only || only.includes(phase);
  * generation deploy/k8s/sink.yaml adds; BENCH_WORKER_NODE_ARGS sets every worker's instead. For CPU profiles use `--profile DIR`.
  */
 const flags = (s: string): string[] => s.split(' ').filter(Boolean);
-const workerArgs = (kind: WorkerKind): string[] =>
-  flags(process.env.BENCH_WORKER_NODE_ARGS ?? (kind === 'sink' ? '--max-old-space-size=320 --max-semi-space-size=32' : '--max-old-space-size=320'));
+const HEAP = '--max-old-space-size=320';
+const workerArgs = (kind: WorkerKind): string[] => flags(process.env.BENCH_WORKER_NODE_ARGS ?? (kind === 'sink' ? `${HEAP} --max-semi-space-size=32` : HEAP));
 /** `--profile DIR`: a CPU profile of every worker per phase, and of ingest, in DIR, summarised at the end (bench/profile.ts). */
 const profileDir = arg('--profile') && path.resolve(arg('--profile')!);
 /** A worker's node flags in a phase: with `--profile`, it writes its profiles into `DIR/<phase>-<kind>` on exit. */

@@ -35,10 +35,11 @@ export function chTime(ms: number): string {
 }
 
 const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIAL_ALL = new RegExp(TSV_SPECIAL.source, 'g');
 const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 /** A string as a TabSeparated field: backslash, tab, line breaks and NUL escaped. */
 function tsvString(s: string): string {
-  return TSV_SPECIAL.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c]!) : s;
+  return TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c]!) : s;
 }
 
 /** One value as a TabSeparated field: arrays as `['a','b']`, booleans as 1/0, null as `\N`. */

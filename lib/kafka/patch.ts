@@ -33,11 +33,10 @@
 //   32-bit arithmetic on Long objects: 4 % of ingest's CPU. Replaced by the same hash with
 //   Math.imul, equal on every key (the test compares them).
 import { createRequire } from 'node:module';
-import { encodeRecord, produceRequest, type RecordInput } from './records.js';
+import { encodeRecord, kafkajsFile, produceRequest, type RecordInput } from './records.js';
 import { register } from './replacements.js';
 
 const require = createRequire(import.meta.url);
-const kafkajsFile = (f: string): string => require.resolve(`kafkajs/src/${f}`);
 
 /**
  * Makes the kafkajs module `file` export `replacement`, unless `capturedBy` (the kafkajs module

@@ -10,7 +10,8 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const kafkajsFile = (f: string): string => require.resolve(`kafkajs/src/${f}`);
+/** The path of a kafkajs 2.2.4 source module (the corrections load and replace them by path). */
+export const kafkajsFile = (f: string): string => require.resolve(`kafkajs/src/${f}`);
 const crc32C = require(kafkajsFile('protocol/recordBatch/crc32C/index.js')) as (b: Buffer) => number;
 const Long = require(kafkajsFile('utils/long.js')) as { fromValue(v: unknown): { getHighBits(): number; getLowBits(): number } };
 const Encoder = require(kafkajsFile('protocol/encoder.js')) as { prototype: object };
@@ -139,6 +140,7 @@ export function encodeProduce(a: ProduceArgs, now = Date.now()): Buffer {
   o = buf.writeInt32BE(a.timeout, o);
   o = buf.writeInt32BE(a.topicData.length, o);
   const producerId = Long.fromValue(a.producerId ?? -1);
+  const stamp = Long.fromValue(now);
   r = 0;
   for (const t of a.topicData) {
     o = buf.writeInt16BE(Buffer.byteLength(t.topic), o);
@@ -159,8 +161,10 @@ export function encodeProduce(a: ProduceArgs, now = Date.now()): Buffer {
       const crcFrom = o;
       o = buf.writeInt16BE(txn ? TRANSACTIONAL : 0, o);
       o = buf.writeInt32BE(p.messages.length - 1, o);
-      const ts = Long.fromValue(now);
-      for (let k = 0; k < 2; k++) { o = buf.writeInt32BE(ts.getHighBits(), o); o = buf.writeInt32BE(ts.getLowBits(), o); }
+      o = buf.writeInt32BE(stamp.getHighBits(), o); // first timestamp
+      o = buf.writeInt32BE(stamp.getLowBits(), o);
+      o = buf.writeInt32BE(stamp.getHighBits(), o); // max timestamp
+      o = buf.writeInt32BE(stamp.getLowBits(), o);
       o = buf.writeInt32BE(producerId.getHighBits(), o);
       o = buf.writeInt32BE(producerId.getLowBits(), o);
       o = buf.writeInt16BE(a.producerEpoch ?? 0, o);
