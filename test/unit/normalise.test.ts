@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractHashtags, extractMentions, fold, normaliseHandle, normaliseHashtag } from '../../schemas/normalise.js';
+import { extractHashtags, extractMentions, fold, fullFold, isSimpleFold, normaliseHandle, normaliseHashtag } from '../../schemas/normalise.js';
 
 describe('hashtag normalisation (CONTRACTS §2)', () => {
   it('folds ß to ss so #Fußball, #FUSSBALL and #fussball are one tag', () => {
@@ -19,11 +19,39 @@ describe('hashtag normalisation (CONTRACTS §2)', () => {
     expect(normaliseHashtag('#ﬁnale')).toBe('finale');
     expect(normaliseHashtag('#ＢＡＨＮ')).toBe('bahn');
   });
-  it('takes the Latin-1 fast path only where it equals the full folding (NFKC, lower, full mappings, NFKC)', () => {
-    const full = (t: string) => t.normalize('NFKC').toLowerCase()
-      .replace(/[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇῌῒΐῖῗῢ-ῤῦῧῲ-ῴῶῷῼև]/gu, (ch) => ch.toUpperCase().toLowerCase()).normalize('NFKC');
-    for (let c = 0; c < 256; c++) expect(fold(`Ab${String.fromCharCode(c)}ÄÖÜß`), `U+${c.toString(16)}`).toBe(full(`Ab${String.fromCharCode(c)}ÄÖÜß`));
-    for (const t of ['Straße SPASS', 'ÄRGER über die Bahn!', 'Ça va, très bien', 'ª º ¹ ¼ µ', 'naïve café', 'A\u0308rger']) expect(fold(t), t).toBe(full(t));
+  it('takes the fast path only where it equals the full folding (NFKC, lower, full mappings, NFKC)', () => {
+    for (let c = 0; c < 256; c++) expect(fold(`Ab${String.fromCharCode(c)}ÄÖÜß`), `U+${c.toString(16)}`).toBe(fullFold(`Ab${String.fromCharCode(c)}ÄÖÜß`));
+    for (const t of ['Straße SPASS', 'ÄRGER über die Bahn!', 'Ça va, très bien', 'ª º ¹ ¼ µ', 'naïve café', 'A\u0308rger', 'ΟΔΟΣ 🚆', 'Ｂａｈｎ 😂', 'e\u0301', '\ud800x', 'x\udc00', '한\u11a8', '\u1100\u1161',
+      'Ärger über die #Bahn 😡😡 „Verspätung“ – schon wieder…', 'İstanbul ǅ ǈ Ⅻ ℃ ﬁ']) expect(fold(t), t).toBe(fullFold(t));
+  });
+  it('vouches only for characters that fold alone and in any company as toLowerCase() lowers them, over all of Unicode', () => {
+    // Every code point the fast path calls simple folds as lowered, between ASCII, ß and another simple character.
+    const simple: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (!isSimpleFold(cp)) continue;
+      const ch = String.fromCodePoint(cp);
+      simple.push(ch);
+      const t = `Ab${ch}ß${ch}x`;
+      if (fold(t) !== fullFold(t)) expect(fold(t), `U+${cp.toString(16)}`).toBe(fullFold(t));
+    }
+    expect(simple.length).toBeGreaterThan(5_000);
+    for (const ch of 'aZäÄöÖüÜéÉçñ😂🚆👍🏽\ufe0f\u200d„“”‘’–—€¿¡αΑжЖ') expect(isSimpleFold(ch.codePointAt(0)!), ch).toBe(true);
+    for (const ch of 'ßẞΣςſİ…ﬁＡ½\u0301\u0308가ᄀ') expect(isSimpleFold(ch.codePointAt(0)!), ch).toBe(false);
+    // NFKC composes a character with the one before only where a canonical decomposition ends in it:
+    // none of those is simple, so no two simple neighbours compose.
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const parts = [...String.fromCodePoint(cp).normalize('NFD')];
+      for (const p of parts.slice(1)) if (isSimpleFold(p.codePointAt(0)!)) expect(`U+${p.codePointAt(0)!.toString(16)} in U+${cp.toString(16)}`).toBe('not simple');
+    }
+    // And random strings of simple characters, other characters and ASCII fold alike either way.
+    let seed = 11;
+    const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n; };
+    const others = ['Σ', 'ς', 'ß', 'ẞ', 'İ', '\u0301', '\u0308', 'ﬁ', 'Ａ', '½', '\u1161', '\u11a8', '가', '\ud83d', 'A', 'b', ' ', '#'];
+    for (let k = 0; k < 20_000; k++) {
+      const t = Array.from({ length: 1 + rnd(8) }, () => (rnd(2) ? simple[rnd(simple.length)]! : others[rnd(others.length)]!)).join('');
+      if (fold(t) !== fullFold(t)) expect(fold(t), JSON.stringify(t)).toBe(fullFold(t));
+    }
   });
   it('rejects tags without a letter', () => {
     expect(normaliseHashtag('#2026')).toBe('');
