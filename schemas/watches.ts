@@ -56,7 +56,8 @@ export const WatchListSchema = z.array(WatchSchema).superRefine((ws, ctx) => {
 export class WatchMatcher {
   private readonly byHandle = new Map<string, string[]>();
   private readonly byTag = new Map<string, string[]>();
-  private readonly keywords: { re: RegExp; id: string }[] = [];
+  /** Each keyword's pattern, and its longest word, which a text must contain for the pattern to match. */
+  private readonly keywords: { re: RegExp; literal: string; id: string }[] = [];
 
   constructor(readonly watches: readonly Watch[]) {
     const add = (m: Map<string, string[]>, k: string, id: string) => m.set(k, [...(m.get(k) ?? []), id]);
@@ -64,9 +65,11 @@ export class WatchMatcher {
       for (const h of w.handles) add(this.byHandle, normaliseHandle(h), w.id);
       for (const t of w.hashtags) { const n = normaliseHashtag(t); if (n) add(this.byTag, n, w.id); }
       for (const k of w.keywords) {
-        const esc = fold(k).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+        const folded = fold(k);
+        const esc = folded.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+        const literal = folded.split(/\s+/).reduce((a, b) => (b.length > a.length ? b : a), '');
         // Unicode word boundaries: not preceded or followed by a letter, mark, digit or underscore.
-        this.keywords.push({ re: new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${esc}(?![\\p{L}\\p{M}\\p{N}_])`, 'u'), id: w.id });
+        this.keywords.push({ re: new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${esc}(?![\\p{L}\\p{M}\\p{N}_])`, 'u'), literal, id: w.id });
       }
     }
   }
@@ -77,23 +80,33 @@ export class WatchMatcher {
    */
   match(post: { text: string; hashtags: readonly string[]; mentions: readonly string[]; reply_to_author: string | null }): { watches: string[]; mentioned: string[] } {
     if (this.watches.length === 0) return NONE;
-    const ids = new Set<string>();
-    const handles = post.reply_to_author ? [...post.mentions, post.reply_to_author] : post.mentions;
-    for (const raw of handles) {
-      const h = normaliseHandle(raw);
-      for (const id of this.byHandle.get(h) ?? []) ids.add(id);
-      const at = h.indexOf('@', 1); // `@user@instance` also matches a watch on `@user`
-      if (at > 0) for (const id of this.byHandle.get(h.slice(0, at)) ?? []) ids.add(id);
-    }
-    const mentioned = [...ids].sort();
-    for (const t of post.hashtags) for (const id of this.byTag.get(t) ?? []) ids.add(id);
+    // Most posts match nothing: no set or array is made for them.
+    let ids: Set<string> | undefined;
+    for (const raw of post.mentions) ids = this.addHandle(raw, ids);
+    if (post.reply_to_author) ids = this.addHandle(post.reply_to_author, ids);
+    const mentioned = ids ? [...ids].sort() : NONE.mentioned;
+    for (const t of post.hashtags) ids = addAll(this.byTag.get(t), ids);
     if (this.keywords.length) {
       const text = fold(post.text);
-      for (const k of this.keywords) if (!ids.has(k.id) && k.re.test(text)) ids.add(k.id);
+      // A substring search rules a keyword out before its pattern runs.
+      for (const k of this.keywords) if (text.includes(k.literal) && !ids?.has(k.id) && k.re.test(text)) (ids ??= new Set()).add(k.id);
     }
-    if (ids.size === 0) return NONE;
-    return { watches: [...ids].sort(), mentioned };
+    return ids ? { watches: [...ids].sort(), mentioned } : NONE;
   }
+
+  /** `ids` with the watches on handle `raw` added, and for `@user@instance` those on `@user`. */
+  private addHandle(raw: string, ids: Set<string> | undefined): Set<string> | undefined {
+    const h = normaliseHandle(raw);
+    ids = addAll(this.byHandle.get(h), ids);
+    const at = h.indexOf('@', 1);
+    return at > 0 ? addAll(this.byHandle.get(h.slice(0, at)), ids) : ids;
+  }
+}
+
+/** `ids` with `hit` added; made when there is something to add. */
+function addAll(hit: readonly string[] | undefined, ids: Set<string> | undefined): Set<string> | undefined {
+  if (hit) for (const id of hit) (ids ??= new Set()).add(id);
+  return ids;
 }
 
 const NONE = { watches: [] as string[], mentioned: [] as string[] };
