@@ -4,15 +4,14 @@
 // stage A and `detect` decide alike; one `opened` event per (watch, account).
 import type { ImpersonationEvent, Reason } from '../schemas/events.js';
 import { isoSeconds } from '../schemas/events.js';
-import { normaliseHandle } from '../schemas/normalise.js';
 import type { Post } from '../schemas/post.js';
-import type { Watch } from '../schemas/watches.js';
+import { type Watch, WatchMatcher } from '../schemas/watches.js';
 import { skeleton } from './confusables.js';
 
 export interface ImpersonationOptions {
   /** An account created at most this long before its post counts as new (default 30 days). */
   youngMs?: number;
-  /** (watch, account) pairs remembered as reported, least recently seen dropped first (default 100,000). */
+  /** (watch, account) pairs remembered as reported, the least recently seen as a candidate (new, or addressing a watch) dropped first (default 100,000). */
   capacity?: number;
 }
 
@@ -37,23 +36,32 @@ export function handleName(handle: string): string {
 
 const ownName = (h: string): string => handleName(h).normalize('NFC').toLowerCase();
 
+/** Rows of `editDistance`'s table, reused: three rows are all the recurrence reads. */
+let rows = [new Int32Array(0), new Int32Array(0), new Int32Array(0)];
+
 /** Damerau–Levenshtein distance (optimal string alignment), stopping early above `max`. */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  const n = b.length;
+  if (rows[0]!.length <= n) rows = [new Int32Array(n + 1), new Int32Array(n + 1), new Int32Array(n + 1)];
+  // prev2, prev and cur are rows i-2, i-1 and i.
+  let [prev2, prev, cur] = rows as [Int32Array, Int32Array, Int32Array];
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
     let best = Infinity;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-      best = Math.min(best, v);
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j <= n; j++) {
+      const bj = b.charCodeAt(j - 1);
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ai === bj ? 0 : 1));
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
+      if (v < best) best = v;
     }
     if (best > max) return max + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return d[a.length]![b.length]!;
+  return prev[n]!;
 }
 
 /** Edits tolerated for a target of this length: none up to 4 characters, 1 up to 8, then 2. */
@@ -87,7 +95,7 @@ function cores(raw: string): Core[] {
 }
 
 interface Target { key: string; label: string }
-interface CompiledWatch { w: Watch; targets: Target[]; own: Set<string>; handles: Set<string> }
+interface CompiledWatch { w: Watch; targets: Target[]; own: Set<string> }
 
 export interface Imitation { imitates: string; by: 'handle' | 'display_name'; distance: number; confusable: boolean; words: string[]; digits: boolean; separators: boolean }
 
@@ -128,37 +136,48 @@ function imitation(p: Prepared, targets: readonly Target[]): Imitation | null {
 export class ImpersonationDetector {
   private readonly watches: CompiledWatch[];
   private readonly reported = new Map<string, true>();
+  /** Which watches a post addresses, when the caller does not say. */
+  private readonly matcher: WatchMatcher;
   private readonly youngMs: number;
   private readonly capacity: number;
 
   constructor(watches: readonly Watch[], o: ImpersonationOptions = {}) {
     this.youngMs = o.youngMs ?? 30 * 86_400_000;
     this.capacity = o.capacity ?? 100_000;
+    this.matcher = new WatchMatcher(watches);
     this.watches = watches.map((w) => {
       const targets: Target[] = w.handles.map((h) => ({ key: comparable(handleName(h)).replace(/[_.\-\s]/g, ''), label: h }));
       const name = comparable(w.name).replace(/[_.\-\s]/g, '');
       if (name.length >= 4 && !targets.some((t) => t.key === name)) targets.push({ key: name, label: w.name });
       // The brand's accounts by their exact name (case folded, no skeleton: `@аcmeair` is not `@acmeair`).
       const own = new Set([...w.handles, ...(w.own_accounts ?? [])].map((h) => ownName(h)));
-      return { w, targets: targets.filter((t) => t.key.length >= 3), own, handles: new Set(w.handles.map((h) => normaliseHandle(h))) };
+      return { w, targets: targets.filter((t) => t.key.length >= 3), own };
     });
   }
 
-  /** The impersonation events `post` decides (usually none). Never throws on odd input. */
-  offer(post: Post): ImpersonationEvent[] {
+  /**
+   * The impersonation events `post` decides (usually none). Never throws on odd input.
+   * `addressed`: the ids of the watches whose handles the post mentions or replies to (the
+   * `mentioned` of WatchMatcher.match, which stage A has at hand); worked out here when not given.
+   */
+  offer(post: Post, addressed?: readonly string[]): ImpersonationEvent[] {
     if (this.watches.length === 0) return [];
     const a = post.author;
-    const handle = a.handle ? handleName(a.handle) : '';
-    const account = `${post.platform}:${a.id}`;
     const ageMs = a.created_at === null ? null : post.created_at - a.created_at;
     const young = ageMs !== null && ageMs <= this.youngMs;
+    const mentioned = addressed ?? this.matcher.match(post).mentioned;
+    // Only a new account or one addressing a watch is a candidate, for any watch.
+    if (!young && mentioned.length === 0) return [];
+    const handle = a.handle ? handleName(a.handle) : '';
+    const account = `${post.platform}:${a.id}`;
+    const own = handle ? ownName(handle) : '';
     let out: ImpersonationEvent[] | undefined;
     let names: { handle: Prepared | null; display: Prepared | null } | undefined;
     for (const cw of this.watches) {
       const key = `${cw.w.id}\u0000${account}`;
       if (this.reported.has(key)) { this.reported.delete(key); this.reported.set(key, true); continue; }
-      if (handle && cw.own.has(ownName(handle))) continue;
-      const addresses = this.addresses(post, cw);
+      if (own && cw.own.has(own)) continue;
+      const addresses = mentioned.includes(cw.w.id);
       if (!young && !addresses) continue;
       names ??= { handle: handle ? prepare(handle, 'handle') : null, display: a.display_name ? prepare(a.display_name, 'display_name') : null };
       // Either name being a declared fan or parody clears the account.
@@ -169,16 +188,6 @@ export class ImpersonationDetector {
       (out ??= []).push(this.event(post, cw.w, m, young ? ageMs : null, addresses));
     }
     return out ?? [];
-  }
-
-  private addresses(post: Post, cw: CompiledWatch): boolean {
-    const hs = post.reply_to_author ? [...post.mentions, post.reply_to_author] : post.mentions;
-    for (const raw of hs) {
-      const h = normaliseHandle(raw);
-      const at = h.indexOf('@', 1);
-      if (cw.handles.has(h) || (at > 0 && cw.handles.has(h.slice(0, at)))) return true;
-    }
-    return false;
   }
 
   private remember(key: string): void {

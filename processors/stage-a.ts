@@ -116,9 +116,10 @@ export class StageA implements PartitionHandler {
       const r = intake.offer(post);
       if (r.verdict === 'duplicate') { dup++; continue; }
       if (r.verdict === 'late') late++;
-      for (const e of impostors.offer(post)) alerts.push({ key: e.watch, value: encodeEvent(e) });
       // A late post is not counted, but it is stored, analysed like any other.
-      enriched.push({ key: m.key, value: encodeEnriched(m.value, r.enriched ?? enrich(post, intake.matcher)) });
+      const e = r.enriched ?? enrich(post, intake.matcher);
+      for (const ev of impostors.offer(post, e.mentioned)) alerts.push({ key: ev.watch, value: encodeEvent(ev) });
+      enriched.push({ key: m.key, value: encodeEnriched(m.value, e) });
     }
     const partials = intake.drain();
     const labels = { component_kind: 'transform', component_id: this.id };

@@ -44,6 +44,29 @@ describe('confusables skeleton (UTS #39 subset)', () => {
     expect(editDistance('axmexir', 'acmeair')).toBe(2);
     expect(editDistance('zzzzzzzzzz', 'acmeair', 2)).toBe(3);
   });
+
+  it('equals the full optimal-string-alignment table on random strings, and says "more than max" exactly when it is', () => {
+    const full = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        }
+      }
+      return d[a.length]![b.length]!;
+    };
+    let seed = 5;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const word = (n: number) => Array.from({ length: n }, () => 'abcé'[Math.floor(rnd() * 4)]).join('');
+    for (let k = 0; k < 5000; k++) {
+      const a = word(Math.floor(rnd() * 12));
+      const b = word(1 + Math.floor(rnd() * 12));
+      const d = full(a, b);
+      expect(editDistance(a, b), `${a} ${b}`).toBe(d);
+      for (const max of [0, 1, 2]) expect(editDistance(a, b, max) > max, `${a} ${b} ${max}`).toBe(d > max);
+    }
+  });
 });
 
 describe('ImpersonationDetector', () => {
