@@ -58,6 +58,8 @@ export class WatchMatcher {
   private readonly byTag = new Map<string, string[]>();
   /** Each keyword's pattern, and its longest word, which a text must contain for the pattern to match. */
   private readonly keywords: { re: RegExp; literal: string; id: string }[] = [];
+  /** Any keyword's longest word: one search that rules out most texts for every keyword at once. */
+  private readonly anyLiteral: RegExp | null = null;
 
   constructor(readonly watches: readonly Watch[]) {
     const add = (m: Map<string, string[]>, k: string, id: string) => m.set(k, [...(m.get(k) ?? []), id]);
@@ -66,12 +68,13 @@ export class WatchMatcher {
       for (const t of w.hashtags) { const n = normaliseHashtag(t); if (n) add(this.byTag, n, w.id); }
       for (const k of w.keywords) {
         const folded = fold(k);
-        const esc = folded.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+        const esc = escapeRegExp(folded).replace(/\s+/g, '\\s+');
         const literal = folded.split(/\s+/).reduce((a, b) => (b.length > a.length ? b : a), '');
         // Unicode word boundaries: not preceded or followed by a letter, mark, digit or underscore.
         this.keywords.push({ re: new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${esc}(?![\\p{L}\\p{M}\\p{N}_])`, 'u'), literal, id: w.id });
       }
     }
+    if (this.keywords.length) this.anyLiteral = new RegExp(this.keywords.map((k) => escapeRegExp(k.literal)).join('|'));
   }
 
   /**
@@ -86,10 +89,12 @@ export class WatchMatcher {
     if (post.reply_to_author) ids = this.addHandle(post.reply_to_author, ids);
     const mentioned = ids ? [...ids].sort() : NONE.mentioned;
     for (const t of post.hashtags) ids = addAll(this.byTag.get(t), ids);
-    if (this.keywords.length) {
+    if (this.anyLiteral) {
       const text = fold(post.text);
-      // A substring search rules a keyword out before its pattern runs.
-      for (const k of this.keywords) if (text.includes(k.literal) && !ids?.has(k.id) && k.re.test(text)) (ids ??= new Set()).add(k.id);
+      // Most texts hold no keyword's longest word; for the rest, a substring search rules a keyword out before its pattern runs.
+      if (this.anyLiteral.test(text)) {
+        for (const k of this.keywords) if (text.includes(k.literal) && !ids?.has(k.id) && k.re.test(text)) (ids ??= new Set()).add(k.id);
+      }
     }
     return ids ? { watches: [...ids].sort(), mentioned } : NONE;
   }
@@ -108,5 +113,7 @@ function addAll(hit: readonly string[] | undefined, ids: Set<string> | undefined
   if (hit) for (const id of hit) (ids ??= new Set()).add(id);
   return ids;
 }
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const NONE = { watches: [] as string[], mentioned: [] as string[] };
