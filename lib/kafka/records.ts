@@ -12,12 +12,36 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 /** The path of a kafkajs 2.2.4 source module (the corrections load and replace them by path). */
 export const kafkajsFile = (f: string): string => require.resolve(`kafkajs/src/${f}`);
-const crc32C = require(kafkajsFile('protocol/recordBatch/crc32C/index.js')) as (b: Buffer) => number;
 const Long = require(kafkajsFile('utils/long.js')) as { fromValue(v: unknown): { getHighBits(): number; getLowBits(): number } };
 const Encoder = require(kafkajsFile('protocol/encoder.js')) as { prototype: object };
 
 export type Bytes = Buffer | string | null | undefined;
 export interface RecordInput { offsetDelta?: number; timestampDelta?: number; key?: Bytes; value?: Bytes; headers?: Record<string, Bytes | Bytes[]> }
+
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) lookup tables for eight bytes at a time. */
+const CRC = Array.from({ length: 8 }, () => new Int32Array(256));
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  CRC[0]![n] = c;
+}
+for (let n = 0; n < 256; n++) for (let t = 1; t < 8; t++) CRC[t]![n] = (CRC[t - 1]![n]! >>> 8) ^ CRC[0]![CRC[t - 1]![n]! & 0xff]!;
+
+/**
+ * The CRC-32C of a record batch, as kafkajs's crc32C computes it, eight bytes per step
+ * ("slicing-by-8") where kafkajs takes one: its byte loop was 3.5 % of stage A's CPU.
+ */
+export function crc32c(b: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  let crc = -1;
+  let i = 0;
+  for (const end = b.length - 7; i < end; i += 8) {
+    crc ^= b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    crc = t7[crc & 0xff]! ^ t6[(crc >>> 8) & 0xff]! ^ t5[(crc >>> 16) & 0xff]! ^ t4[crc >>> 24]! ^ t3[b[i + 4]!]! ^ t2[b[i + 5]!]! ^ t1[b[i + 6]!]! ^ t0[b[i + 7]!]!;
+  }
+  for (; i < b.length; i++) crc = t0[(crc ^ b[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}
 
 /** Unsigned LEB128 length of a non-negative integer below 2^53. */
 function uvarintSize(v: number): number {
@@ -176,7 +200,7 @@ export function encodeProduce(a: ProduceArgs, now = Date.now()): Buffer {
       }
       buf.writeInt32BE(o - setAt - 4, setAt);
       buf.writeInt32BE(o - lengthAt - 4, lengthAt);
-      buf.writeUInt32BE(crc32C(buf.subarray(crcFrom, o)), crcAt);
+      buf.writeUInt32BE(crc32c(buf.subarray(crcFrom, o)), crcAt);
     }
   }
   if (o !== size) throw new Error(`produce request sized ${size} bytes but ${o} written`);

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Partitioners } from '../../lib/kafka/client.js';
 import { filterAbortedMessages, groupMessagesPerPartition, kafkajsMurmur2, kafkajsProduceRequest, kafkajsRecord, murmur2, produceRequestV3, produceResponseV3, type ProduceResponse, sendMessages } from '../../lib/kafka/patch.js';
-import { encodeRecord, encodesProduce, type ProduceArgs } from '../../lib/kafka/records.js';
+import { crc32c, encodeRecord, encodesProduce, kafkajsFile, type ProduceArgs } from '../../lib/kafka/records.js';
 import { assertExactlyOnceReady, KafkajsReplacementError, register, replacements } from '../../lib/kafka/replacements.js';
 
 const require = createRequire(import.meta.url);
@@ -158,6 +158,24 @@ describe('kafkajs produce request', () => {
       expect(encodesProduce(c)).toBe(false);
       expect(produceRequestV3(c).encode.toString()).toBe(kafkajsProduceRequest(c).encode.toString());
     }
+  });
+});
+
+describe('CRC-32C of record batches', () => {
+  it('is the checksum kafkajs computes, for every length and content', () => {
+    const kafkajsCrc = require(kafkajsFile('protocol/recordBatch/crc32C/index.js')) as (b: Buffer) => number;
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283); // the standard check value
+    expect(crc32c(Buffer.alloc(0))).toBe(0);
+    let seed = 3;
+    const byte = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+    for (let n = 0; n < 300; n++) {
+      const b = Buffer.from(Array.from({ length: n }, byte));
+      expect(crc32c(b), `length ${n}`).toBe(kafkajsCrc(b));
+      if (n > 9) expect(crc32c(b.subarray(3, n - 2))).toBe(kafkajsCrc(b.subarray(3, n - 2))); // not at the start of its ArrayBuffer
+    }
+    const big = Buffer.from(Array.from({ length: 1 << 20 }, byte));
+    expect(crc32c(big)).toBe(kafkajsCrc(big));
+    expect(crc32c(Buffer.alloc(4096, 0xff))).toBe(kafkajsCrc(Buffer.alloc(4096, 0xff)));
   });
 });
 
