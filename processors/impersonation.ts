@@ -59,7 +59,10 @@ export function editDistance(a: string, b: string, max = Infinity): number {
       if (v < best) best = v;
     }
     if (best > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const done = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = done;
   }
   return prev[n]!;
 }

@@ -12,10 +12,11 @@ const MENTION = /(?<![\p{L}\p{N}_@])@[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*(?:@[A-Z
 // final sigma): ß ſ ς ŉ ǰ ΐ ΰ ẖ–ẚ ẞ, the Greek iota-subscript forms, and Armenian և.
 const SPECIAL_FOLD = /[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇῌῒΐῖῗῢ-ῤῦῧῲ-ῴῶῷῼև]/gu;
 /**
- * The scripts `fold`'s fast path vouches for: those of German and English posts, their emoji and
- * punctuation (Common, with variation selectors and joiners), and Greek and Cyrillic. Others take the slow path: some newer scripts have
- * letters that NFKC composes with the letter before (Kirat Rai), which no character class here can
- * name; a unit test checks over all of Unicode that none of these scripts has one.
+ * The scripts `fold`'s fast path vouches for: those of German and English posts, their emoji
+ * and punctuation (Common, with variation selectors and joiners), and Greek and Cyrillic.
+ * Others take the slow path: some newer scripts have letters that NFKC composes with the letter
+ * before (Kirat Rai), which no character class here can name; a unit test checks over all of
+ * Unicode that these scripts have none.
  */
 const FAST_SCRIPTS = /^[\p{sc=Latin}\p{sc=Greek}\p{sc=Cyrillic}\p{sc=Common}\p{Variation_Selector}\p{Join_Control}]+$/u;
 /** Marks, which NFKC composes with the character before or reorders; variation selectors (emoji's U+FE0F) are neither. */
@@ -58,9 +59,9 @@ export function isSimpleFold(cp: number): boolean {
  * ς→σ, ſ→s, …) go through upper-then-lower. The dotless ı stays distinct from i.
  */
 export function fold(s: string): string {
-  // The hot path: when every character is simple (ASCII, Latin-1 letters, most scripts' letters,
-  // emoji, typographic punctuation), lower-casing is the whole fold, with ß its one full mapping.
-  // Scanned by hand: a regular expression over the same classes costs twice as much.
+  // The hot path: when every character is simple (ASCII; Latin, Greek and Cyrillic letters; emoji;
+  // typographic punctuation), lower-casing is the whole fold, with ß its one full mapping.
+  // Scanned by hand: a regular expression test over a character class costs about twice as much.
   let sharpS = false;
   for (let i = 0; i < s.length; i++) {
     let cp = s.charCodeAt(i);
