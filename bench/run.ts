@@ -12,7 +12,7 @@ import { Kafka, logLevel, Partitioners } from '../lib/kafka/client.js';
 import { startClickHouse } from '../deploy/local/clickhouse.js';
 import { KAFKA_VERSION, startKafka } from '../deploy/local/kafka.js';
 import { scrape, startWorker, stopWorker, watchesFile, workerEnv, type Worker, type WorkerKind } from '../deploy/local/workers.js';
-import { generate, type GeneratorOptions } from '../sim/generator.js';
+import { generate } from '../sim/generator.js';
 import { postKey, postToJson, type Post, postCodec } from '../schemas/post.js';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../lib/log.js';
@@ -23,7 +23,7 @@ import { decodeEvent } from '../schemas/events-codec.js';
 import { migrate, openStore, type Store } from '../lib/clickhouse/client.js';
 import { quantile } from './score.js';
 import { consumerPerf, producerPerf } from './kafka-perf.js';
-import { EVAL_WATCHES } from './scenarios.js';
+import { BENCH_START, benchWorkload, EVAL_WATCHES } from './scenarios.js';
 import { readPosts } from '../cli/detect.js';
 import { createServer } from 'node:http';
 import { cpuProfFlags, formatSummaries, profileSelf, summariseDir } from './profile.js';
@@ -60,7 +60,7 @@ const nodeArgs = (phase: string, kind: WorkerKind): string[] => (profileDir ? [.
 /** With `--profile`, profiles this process (it runs ingest) until the returned function is called. */
 const profileIngest = async (phase: string): Promise<() => Promise<void>> => (profileDir ? profileSelf(profileDir, `${phase}-ingest`) : async () => {});
 const M = 60_000;
-const START = Date.parse('2026-11-24T06:00:00Z');
+const START = BENCH_START;
 const log = createLogger('warn');
 const results: Record<string, unknown> = {};
 /** Progress on stderr; the JSON so far is rewritten at each step, so a run cut short keeps its figures. */
@@ -69,22 +69,9 @@ const say = (s: string) => {
   if (jsonOut && Object.keys(results).length) writeFileSync(jsonOut, JSON.stringify({ ...results, incomplete: true }, null, 2) + '\n');
 };
 
-function workload(prefixSeed: number): GeneratorOptions {
-  const minutes = 600;
-  return {
-    seed: prefixSeed, start: START, minutes, postsPerMinute: Math.ceil((N * 1.02) / minutes), rhythm: false, disorderMs: 20_000, watches: EVAL_WATCHES,
-    events: [
-      { kind: 'burst', tag: 'Sturmflut', at: START + 120 * M, peakPerMinute: 600, rampMinutes: 2, durationMinutes: 30, lang: 'de' },
-      { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 240 * M, peakPerMinute: 500, rampMinutes: 3, durationMinutes: 40, tag: 'Bahnchaos' },
-      { kind: 'campaign', tag: 'KaufJetzt', at: START + 360 * M, perMinute: 300, durationMinutes: 20, accounts: 30 },
-      { kind: 'firestorm', watch: 'telekom', at: START + 480 * M, peakPerMinute: 400, rampMinutes: 3, durationMinutes: 40 },
-    ],
-  };
-}
-
 function posts(seed: number): Post[] {
   const out: Post[] = [];
-  for (const p of generate(workload(seed))) { out.push(p); if (out.length >= N) break; }
+  for (const p of generate(benchWorkload(seed, N))) { out.push(p); if (out.length >= N) break; }
   return out;
 }
 

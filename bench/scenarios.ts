@@ -20,6 +20,27 @@ export const EVAL_WATCHES: Watch[] = [
   { id: 'fresh-foods', name: 'Fresh Foods', handles: ['@freshfoods_de'], keywords: ['fresh foods'], hashtags: ['freshfoods'], min_severity: 3, sensitivity: 1, channels: [] },
 ];
 
+/** Where the benchmark's workload starts in event time. */
+export const BENCH_START = Date.parse('2026-11-24T06:00:00Z');
+
+/**
+ * The benchmark's workload (`npm run bench`, `bench/stage-a-handler.ts`): 10 hours of event time
+ * sized for `posts` posts, 20 s of disorder, a burst, two firestorms at the watches and a campaign.
+ */
+export function benchWorkload(seed: number, posts: number): GeneratorOptions {
+  const minutes = 600;
+  const at = (m: number) => BENCH_START + m * M;
+  return {
+    seed, start: BENCH_START, minutes, postsPerMinute: Math.ceil((posts * 1.02) / minutes), rhythm: false, disorderMs: 20_000, watches: EVAL_WATCHES,
+    events: [
+      { kind: 'burst', tag: 'Sturmflut', at: at(120), peakPerMinute: 600, rampMinutes: 2, durationMinutes: 30, lang: 'de' },
+      { kind: 'firestorm', watch: 'deutsche-bahn', at: at(240), peakPerMinute: 500, rampMinutes: 3, durationMinutes: 40, tag: 'Bahnchaos' },
+      { kind: 'campaign', tag: 'KaufJetzt', at: at(360), perMinute: 300, durationMinutes: 20, accounts: 30 },
+      { kind: 'firestorm', watch: 'telekom', at: at(480), peakPerMinute: 400, rampMinutes: 3, durationMinutes: 40 },
+    ],
+  };
+}
+
 export interface Scenario { name: string; hours: number; opts: GeneratorOptions }
 
 function scenario(name: string, seed: number, startHourUtc: number, hours: number, rate: number, events: (t: (h: number) => number) => GeneratorEvent[], extra: Partial<GeneratorOptions> = {}): Scenario {

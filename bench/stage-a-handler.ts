@@ -9,24 +9,13 @@ import { WatchMatcher } from '../schemas/watches.js';
 import { createLogger } from '../lib/log.js';
 import { Metrics } from '../lib/metrics.js';
 import { StageA } from '../processors/stage-a.js';
-import { EVAL_WATCHES } from './scenarios.js';
+import { benchWorkload, EVAL_WATCHES } from './scenarios.js';
+import { DEFAULT_LATENESS_MS } from '../processors/detect.js';
 
 const N = Number(process.argv[2] ?? 200_000);
-const M = 60_000;
-const START = Date.parse('2026-11-24T06:00:00Z');
-const minutes = 600;
-const opts = {
-  seed: 1, start: START, minutes, postsPerMinute: Math.ceil((N * 1.02) / minutes), rhythm: false, disorderMs: 20_000, watches: EVAL_WATCHES,
-  events: [
-    { kind: 'burst', tag: 'Sturmflut', at: START + 120 * M, peakPerMinute: 600, rampMinutes: 2, durationMinutes: 30, lang: 'de' },
-    { kind: 'firestorm', watch: 'deutsche-bahn', at: START + 240 * M, peakPerMinute: 500, rampMinutes: 3, durationMinutes: 40, tag: 'Bahnchaos' },
-    { kind: 'campaign', tag: 'KaufJetzt', at: START + 360 * M, perMinute: 300, durationMinutes: 20, accounts: 30 },
-    { kind: 'firestorm', watch: 'telekom', at: START + 480 * M, peakPerMinute: 400, rampMinutes: 3, durationMinutes: 40 },
-  ],
-} as const;
 const codec = postCodec();
 const msgs: { key: Buffer; value: Buffer; offset: string }[] = [];
-for (const p of generate(opts as never)) {
+for (const p of generate(benchWorkload(1, N))) {
   msgs.push({ key: Buffer.from(postKey(p)), value: codec.encode({ ...p, ingested_at: Date.now() }), offset: String(msgs.length) });
   if (msgs.length >= N) break;
 }
@@ -34,7 +23,7 @@ const matcher = new WatchMatcher(EVAL_WATCHES);
 const log = createLogger('error');
 const BATCH = Number(process.env.BATCH ?? 2000);
 for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {
-  const a = new StageA({ topics: topicNames('x.'), latenessMs: 30_000, postsPartitions: 6, countsPartitions: 6, matcher: () => matcher, metrics: new Metrics(), log });
+  const a = new StageA({ topics: topicNames('x.'), latenessMs: DEFAULT_LATENESS_MS, postsPartitions: 6, countsPartitions: 6, matcher: () => matcher, metrics: new Metrics(), log });
   a.restore(0, null);
   const t0 = performance.now();
   let out = 0;

@@ -139,15 +139,14 @@ function imitation(p: Prepared, targets: readonly Target[]): Imitation | null {
 export class ImpersonationDetector {
   private readonly watches: CompiledWatch[];
   private readonly reported = new Map<string, true>();
-  /** Which watches a post addresses, when the caller does not say. */
-  private readonly matcher: WatchMatcher;
+  /** Which watches a post addresses, when the caller does not say (made at first need: stage A always says). */
+  private matcher: WatchMatcher | undefined;
   private readonly youngMs: number;
   private readonly capacity: number;
 
   constructor(watches: readonly Watch[], o: ImpersonationOptions = {}) {
     this.youngMs = o.youngMs ?? 30 * 86_400_000;
     this.capacity = o.capacity ?? 100_000;
-    this.matcher = new WatchMatcher(watches);
     this.watches = watches.map((w) => {
       const targets: Target[] = w.handles.map((h) => ({ key: comparable(handleName(h)).replace(/[_.\-\s]/g, ''), label: h }));
       const name = comparable(w.name).replace(/[_.\-\s]/g, '');
@@ -168,7 +167,7 @@ export class ImpersonationDetector {
     const a = post.author;
     const ageMs = a.created_at === null ? null : post.created_at - a.created_at;
     const young = ageMs !== null && ageMs <= this.youngMs;
-    const mentioned = addressed ?? this.matcher.match(post).mentioned;
+    const mentioned = addressed ?? (this.matcher ??= new WatchMatcher(this.watches.map((cw) => cw.w))).match(post).mentioned;
     // Only a new account or one addressing a watch is a candidate, for any watch.
     if (!young && mentioned.length === 0) return [];
     const handle = a.handle ? handleName(a.handle) : '';
