@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { extractHashtags, extractMentions, fold, fullFold, isSimpleFold, normaliseHandle, normaliseHashtag } from '../../schemas/normalise.js';
 
+/** The full folding as specified (NFKC, lower, full mappings, NFKC), written out here independently of the code under test. */
+const full = (t: string) => t.normalize('NFKC').toLowerCase()
+  .replace(/[ßſςŉǰΐΰẖ-ẚᾀ-ᾯᾲ-ᾴᾶᾷᾼῂ-ῄῆῇῌῒΐῖῗῢ-ῤῦῧῲ-ῴῶῷῼև]/gu, (ch) => ch.toUpperCase().toLowerCase()).normalize('NFKC');
+
 describe('hashtag normalisation (CONTRACTS §2)', () => {
   it('folds ß to ss so #Fußball, #FUSSBALL and #fussball are one tag', () => {
     expect(normaliseHashtag('#Fußball')).toBe('fussball');
@@ -20,9 +24,12 @@ describe('hashtag normalisation (CONTRACTS §2)', () => {
     expect(normaliseHashtag('#ＢＡＨＮ')).toBe('bahn');
   });
   it('takes the fast path only where it equals the full folding (NFKC, lower, full mappings, NFKC)', () => {
-    for (let c = 0; c < 256; c++) expect(fold(`Ab${String.fromCharCode(c)}ÄÖÜß`), `U+${c.toString(16)}`).toBe(fullFold(`Ab${String.fromCharCode(c)}ÄÖÜß`));
+    for (let c = 0; c < 256; c++) expect(fold(`Ab${String.fromCharCode(c)}ÄÖÜß`), `U+${c.toString(16)}`).toBe(full(`Ab${String.fromCharCode(c)}ÄÖÜß`));
     for (const t of ['Straße SPASS', 'ÄRGER über die Bahn!', 'Ça va, très bien', 'ª º ¹ ¼ µ', 'naïve café', 'A\u0308rger', 'ΟΔΟΣ 🚆', 'Ｂａｈｎ 😂', 'e\u0301', '\ud800x', 'x\udc00', '한\u11a8', '\u1100\u1161',
-      'Ärger über die #Bahn 😡😡 „Verspätung“ – schon wieder…', 'İstanbul ǅ ǈ Ⅻ ℃ ﬁ']) expect(fold(t), t).toBe(fullFold(t));
+      'Ärger über die #Bahn 😡😡 „Verspätung“ – schon wieder…', 'İstanbul ǅ ǈ Ⅻ ℃ ﬁ']) {
+      expect(fold(t), t).toBe(full(t));
+      expect(fullFold(t), t).toBe(full(t));
+    }
   });
   it('vouches only for characters that fold alone and in any company as toLowerCase() lowers them, over all of Unicode', () => {
     // Every code point the fast path calls simple folds as lowered, between ASCII, ß and another simple character.
@@ -32,7 +39,7 @@ describe('hashtag normalisation (CONTRACTS §2)', () => {
       const ch = String.fromCodePoint(cp);
       simple.push(ch);
       const t = `Ab${ch}ß${ch}x`;
-      if (fold(t) !== fullFold(t)) expect(fold(t), `U+${cp.toString(16)}`).toBe(fullFold(t));
+      if (fold(t) !== full(t)) expect(fold(t), `U+${cp.toString(16)}`).toBe(full(t));
     }
     expect(simple.length).toBeGreaterThan(5_000);
     for (const ch of 'aZäÄöÖüÜéÉçñ😂🚆👍🏽\ufe0f\u200d„“”‘’–—€¿¡αΑжЖ') expect(isSimpleFold(ch.codePointAt(0)!), ch).toBe(true);
@@ -50,7 +57,7 @@ describe('hashtag normalisation (CONTRACTS §2)', () => {
     const others = ['Σ', 'ς', 'ß', 'ẞ', 'İ', '\u0301', '\u0308', 'ﬁ', 'Ａ', '½', '\u1161', '\u11a8', '가', '\ud83d', 'A', 'b', ' ', '#'];
     for (let k = 0; k < 20_000; k++) {
       const t = Array.from({ length: 1 + rnd(8) }, () => (rnd(2) ? simple[rnd(simple.length)]! : others[rnd(others.length)]!)).join('');
-      if (fold(t) !== fullFold(t)) expect(fold(t), JSON.stringify(t)).toBe(fullFold(t));
+      if (fold(t) !== full(t)) expect(fold(t), JSON.stringify(t)).toBe(full(t));
     }
   });
   it('rejects tags without a letter', () => {
